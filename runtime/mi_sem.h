@@ -1,0 +1,75 @@
+/* Semantic helpers: the one implementation of MI's data semantics (mi-spec/mi-v1.md
+ * §4–§7). The interpreter calls these, and the C that the translator emits calls
+ * the same functions through the runtime table, so the two cannot drift apart.
+ *
+ * Conventions: operands are raw storage bytes plus their type; CHAR operands are
+ * (pointer, length) because substrings have run-time lengths. Every function
+ * returns MI_EXC_NONE or the exception the instruction raises; on an exception
+ * the receiver is unchanged. Receivers may overlap sources. No function
+ * allocates, keeps pointers, or touches anything but the bytes it is given. */
+#ifndef MI_SEM_H
+#define MI_SEM_H
+#include <stdint.h>
+#include "mi_template.h"
+
+/* Numeric: op is MI_OP_ADDN, SUBN, MULN, DIVN or REMN. round: nonzero for .R */
+mi_exc mi_sem_arith(mi_op op, int round,
+                    const mi_type *rt, uint8_t *r,
+                    const mi_type *at, const uint8_t *a,
+                    const mi_type *bt, const uint8_t *b);
+/* op is MI_OP_NEGN, ABSN or CPYNV. */
+mi_exc mi_sem_unary(mi_op op, int round, const mi_type *rt, uint8_t *r,
+                    const mi_type *at, const uint8_t *a);
+/* op is MI_OP_AND, OR, XOR, SHL, SHR (b used) or NOT (b ignored). Never raises. */
+mi_exc mi_sem_bitwise(mi_op op, const mi_type *rt, uint8_t *r,
+                      const mi_type *at, const uint8_t *a,
+                      const mi_type *bt, const uint8_t *b);
+
+/* Numeric compare: *cmp := -1, 0, 1, or 2 when unordered (a NaN). May raise
+ * MCH1202 for bad decimal data. */
+mi_exc mi_sem_cmpn(int *cmp, const mi_type *at, const uint8_t *a,
+                   const mi_type *bt, const uint8_t *b);
+/* Does compare result cmp satisfy condition c? (unordered: only NE) */
+int mi_sem_cond(mi_cond c, int cmp);
+
+/* Integer loads/stores used for indices, lengths, counts and results such as
+ * SCAN's. load: *ok := 0 when the value does not fit int64 (a huge UBIN(8)),
+ * which callers treat as out of range. store: MCH1210 if v does not fit rt
+ * (rt may be any numeric type; v is converted as in §4). */
+int64_t mi_sem_load_int(const mi_type *t, const uint8_t *p, int *ok);
+mi_exc mi_sem_store_int(const mi_type *rt, uint8_t *r, int64_t v);
+
+/* Set a receiver to its default initial value (§2). Pointers are not handled here. */
+void mi_sem_default(const mi_type *t, uint8_t *p);
+
+/* Character (§6). Lengths are in bytes. */
+void mi_sem_cpybla(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an);
+mi_exc mi_sem_cpyblap(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an,
+                      const uint8_t *pad, uint32_t padn);
+void mi_sem_cat(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an,
+                const uint8_t *b, uint32_t bn);
+/* 1-based position of b in a, 0 if none, 1 if bn == 0. */
+int64_t mi_sem_scan(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn);
+int64_t mi_sem_trimlen(const uint8_t *a, uint32_t an);
+/* -1, 0, 1 with blank padding of the shorter */
+int mi_sem_cmpc(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn);
+
+/* Conversions (§7). */
+mi_exc mi_sem_cvtnc(uint8_t *r, uint32_t rn, const mi_type *at, const uint8_t *a);
+mi_exc mi_sem_cvtcn(int round, const mi_type *rt, uint8_t *r, const uint8_t *a, uint32_t an);
+mi_exc mi_sem_edit(uint8_t *r, uint32_t rn, const mi_type *at, const uint8_t *a,
+                   const uint8_t *mask, uint32_t maskn);
+
+/* Little-endian access that does not depend on the host's byte order. */
+static inline uint16_t mi_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t mi_ld32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t mi_ld64(const uint8_t *p) { return (uint64_t)mi_ld32(p) | ((uint64_t)mi_ld32(p + 4) << 32); }
+static inline void mi_st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void mi_st32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void mi_st64(uint8_t *p, uint64_t v) { mi_st32(p, (uint32_t)v); mi_st32(p + 4, (uint32_t)(v >> 32)); }
+
+#endif

@@ -167,6 +167,15 @@ mi_status mi_template_encode(const mi_template *t, uint8_t **out, size_t *outn, 
  * chapter. MI_OK or MI_E_VERIFY with a message naming the instruction/object. */
 mi_status mi_template_verify(const mi_template *t, mi_diag *d);
 
+/* Like mi_template_verify, but reports every violation found (at most max) to
+ * report(ctx, insn, obj, msg): insn is the 0-based instruction index the finding is
+ * about or MI_NONE, obj likewise an ODT index or MI_NONE. Used by the assembler to
+ * print several diagnostics per run at the right source lines. Returns MI_OK if
+ * there was no finding, else MI_E_VERIFY. */
+typedef void (*mi_verify_report)(void *ctx, uint32_t insn, uint32_t obj, const char *msg);
+mi_status mi_template_verify_each(const mi_template *t, mi_verify_report report, void *ctx,
+                                  unsigned max);
+
 /* decode + verify */
 mi_status mi_template_load(const uint8_t *bytes, size_t n, mi_template *t, mi_diag *d);
 

@@ -1,0 +1,201 @@
+#!/bin/sh
+# Run one conformance program and check it against the expectations written in its
+# leading comment block (format: tests/conformance/README.md).
+#
+#   run_one.sh FILE MODE [MI]
+#
+# FILE  the .mi program;  MODE  interpret | translate;  MI  the `mi` executable
+# (default: $MI, else `mi` from PATH). Exit status: 0 pass, 1 fail, 2 bad usage or
+# a malformed expectation block. POSIX sh, awk, sed and diff only.
+set -u
+
+usage() {
+    echo "usage: run_one.sh FILE interpret|translate [MI]" >&2
+    exit 2
+}
+
+[ $# -ge 2 ] || usage
+file=$1
+mode=$2
+mi=${3:-${MI:-mi}}
+case $mode in
+interpret | translate) ;;
+*) usage ;;
+esac
+[ -r "$file" ] || {
+    echo "run_one.sh: cannot read $file" >&2
+    exit 2
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+excdef="$here/../../mi-spec/exceptions.def"
+base=$(basename "$file")
+name=${base%.*}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mi-conformance.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 2' INT TERM HUP
+: >"$tmp/expected"
+: >"$tmp/stdin"
+: >"$tmp/expected_stderr"
+
+# Parse the expectation block: the leading lines of the file that are comments or
+# blank. Each directive is "; KEY:" followed by one optional space, then the value,
+# kept byte for byte (trailing blanks included). A misspelt EXPECT/STDIN/ARGS
+# directive is an error rather than being silently ignored.
+awk -v dir="$tmp" '
+function val(key,    s) {
+    s = substr($0, length("; " key ":") + 1)
+    if (substr(s, 1, 1) == " ") s = substr(s, 2)
+    return s
+}
+function bad(msg) {
+    print "run_one.sh: line " NR ": " msg > "/dev/stderr"
+    err = 1
+    exit 2
+}
+/^[ \t\r]*$/ { next }
+!/^;/ { exit }
+partial && /^; STDIN/ { bad("STDIN after STDIN-PARTIAL") }
+/^; TEST:/ { havetest = 1; next }
+/^; ARGS:/ { if (nargs++) bad("more than one ARGS"); print val("ARGS") > (dir "/args"); next }
+/^; STDIN:/ { print val("STDIN") > (dir "/stdin"); next }
+/^; STDIN-FILE:/ { print val("STDIN-FILE") > (dir "/stdin_file"); next }
+/^; STDOUT-FILE:/ { print val("STDOUT-FILE") > (dir "/stdout_file"); next }
+/^; STDIN-PARTIAL:/ { printf "%s", val("STDIN-PARTIAL") > (dir "/stdin"); partial = 1; next }
+/^; EXPECT:/ { print val("EXPECT") > (dir "/expected"); next }
+/^; EXPECT-STDERR:/ { print val("EXPECT-STDERR") > (dir "/expected_stderr"); nerr++; next }
+/^; EXPECT-EXIT:/ {
+    if (nexit++) bad("more than one EXPECT-EXIT")
+    v = val("EXPECT-EXIT")
+    if (v !~ /^[0-9]+$/) bad("EXPECT-EXIT needs a number")
+    print v > (dir "/exit"); next
+}
+/^; EXPECT-EXCEPTION:/ {
+    if (nexc++) bad("more than one EXPECT-EXCEPTION")
+    v = val("EXPECT-EXCEPTION")
+    if (v !~ /^[A-Za-z*][A-Za-z0-9]* +[0-9]+( +[A-Za-z_$#@][A-Za-z0-9_$#@]*)?$/)
+        bad("EXPECT-EXCEPTION needs: ID INSTRUCTION [PROGRAM]")
+    print v > (dir "/exception"); next
+}
+/^; *(EXPECT|STDIN|ARGS|TEST)[A-Za-z-]*:/ { bad("unknown directive: " $0) }
+END {
+    if (err) exit 2
+    if (!havetest) { print "run_one.sh: no \"; TEST:\" line" > "/dev/stderr"; exit 2 }
+    if (nexit && nexc) { print "run_one.sh: EXPECT-EXIT and EXPECT-EXCEPTION together" > "/dev/stderr"; exit 2 }
+    if (nerr) print "" > (dir "/has_stderr")
+}
+' "$file" || exit 2
+
+want_exit=0
+[ -f "$tmp/exit" ] && want_exit=$(cat "$tmp/exit")
+exc_id= exc_insn= exc_prog=
+if [ -f "$tmp/exception" ]; then
+    read -r exc_id exc_insn exc_prog <"$tmp/exception"
+    [ -n "$exc_prog" ] || exc_prog=$name
+    want_exit=3
+fi
+
+args=
+[ -f "$tmp/args" ] && args=$(cat "$tmp/args")
+set -f # arguments are split on blanks, never globbed
+# shellcheck disable=SC2086
+set -- $args
+set +f
+
+MI_PATH="$here/lib"
+export MI_PATH
+stdin_path="$tmp/stdin"
+[ -f "$tmp/stdin_file" ] && stdin_path=$(cat "$tmp/stdin_file")
+stdout_path="$tmp/stdout"
+[ -f "$tmp/stdout_file" ] && stdout_path=$(cat "$tmp/stdout_file")
+"$mi" run "$file" --"$mode" -- "$@" <"$stdin_path" >"$stdout_path" 2>"$tmp/stderr"
+rc=$?
+[ -f "$tmp/stdout_file" ] && : >"$tmp/stdout" # output went elsewhere: nothing to compare
+
+fail=0
+report() {
+    if [ $fail -eq 0 ]; then
+        echo "FAIL $file ($mode)"
+    fi
+    fail=1
+    echo "  $*"
+}
+
+if [ "$rc" -ne "$want_exit" ]; then
+    report "exit status $rc, expected $want_exit"
+fi
+
+if ! cmp -s "$tmp/expected" "$tmp/stdout"; then
+    report "standard output differs (--- expected, +++ actual):"
+    diff -u "$tmp/expected" "$tmp/stdout" | sed -e '1,2d' -e 's/^/    /'
+fi
+
+# The report of an unhandled exception is one line on standard error:
+#   mi: unhandled exception ID in program NAME at instruction N (line L): MESSAGE
+# MESSAGE is the text from exceptions.def for machine exceptions (not checked for
+# ids signalled by SIGEXC). L is checked when the exception's program is this file:
+# it is the source line of instruction N, found by counting instructions below.
+grep '^mi: unhandled exception ' "$tmp/stderr" >"$tmp/exc_lines"
+nexc_lines=$(wc -l <"$tmp/exc_lines" | tr -d ' ')
+if [ -n "$exc_id" ]; then
+    msg=$(awk -v id="$exc_id" -F'"' '$0 ~ "^X\\(" && $2 == id { print $4 }' "$excdef" 2>/dev/null)
+    line='[0-9][0-9]*'
+    if [ "$exc_prog" = "$name" ]; then
+        # Instruction lines: a statement, after an optional label, that is not a
+        # declaration (DCL), a monitor (MONITOR) or a directive (.xxx). A ';' inside
+        # a quoted string does not start a comment.
+        line=$(awk -v want="$exc_insn" '
+            { s = ""; q = 0
+              for (i = 1; i <= length($0); i++) {
+                  c = substr($0, i, 1)
+                  if (c == "\047") q = !q
+                  else if (c == ";" && !q) break
+                  s = s c
+              }
+              sub(/^[ \t\r]+/, "", s)
+              sub(/^[A-Za-z_$#@][A-Za-z0-9_$#@]*[ \t]*:/, "", s)
+              sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s)
+              if (s == "") next
+              w = toupper(s); sub(/[ \t.].*$/, "", w)
+              if (substr(s, 1, 1) == ".") { if (tolower(substr(s, 1, 5)) == ".line") noline = 1; next }
+              if (w == "DCL" || w == "MONITOR") next
+              if (++n == want + 0) found = NR
+            }
+            END { if (found && !noline) print found; else print "[0-9][0-9]*" }' "$file")
+    fi
+    pattern="^mi: unhandled exception $exc_id in program $exc_prog at instruction $exc_insn (line $line): "
+    if [ -n "$msg" ]; then
+        pattern="$pattern$msg\$"
+    fi
+    if [ "$nexc_lines" -ne 1 ] || ! grep -q -e "$pattern" "$tmp/exc_lines"; then
+        report "unhandled-exception report differs"
+        echo "    expected (pattern): $pattern"
+        if [ "$nexc_lines" -eq 0 ]; then
+            echo "    actual: (none)"
+        else
+            sed 's/^/    actual: /' "$tmp/exc_lines"
+        fi
+    fi
+elif [ "$nexc_lines" -ne 0 ]; then
+    report "unexpected unhandled exception:"
+    sed 's/^/    /' "$tmp/exc_lines"
+fi
+
+if [ -f "$tmp/has_stderr" ]; then
+    grep -v '^mi: unhandled exception ' "$tmp/stderr" >"$tmp/stderr_rest"
+    if ! cmp -s "$tmp/expected_stderr" "$tmp/stderr_rest"; then
+        report "standard error differs (--- expected, +++ actual):"
+        diff -u "$tmp/expected_stderr" "$tmp/stderr_rest" | sed -e '1,2d' -e 's/^/    /'
+    fi
+fi
+
+if [ $fail -ne 0 ]; then
+    if [ -s "$tmp/stderr" ] && [ ! -f "$tmp/has_stderr" ]; then
+        echo "  standard error was:"
+        head -n 20 "$tmp/stderr" | sed 's/^/    /'
+    fi
+    exit 1
+fi
+echo "PASS $file ($mode)"
+exit 0

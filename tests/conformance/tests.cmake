@@ -1,0 +1,29 @@
+# Conformance suite: one ctest per program per execution mode, named
+# conformance/<name>/<mode> (the examples as conformance/examples/<name>/<mode>).
+# Programs under lib/ are callees for CALLX tests, not tests themselves.
+# The translate mode is registered only when the translator is built (MI_HAVE_TRANSLATOR).
+set(MI_CONFORMANCE_DIR ${CMAKE_CURRENT_LIST_DIR})
+file(GLOB MI_CONFORMANCE_PROGRAMS CONFIGURE_DEPENDS ${MI_CONFORMANCE_DIR}/*.mi)
+file(GLOB MI_EXAMPLE_PROGRAMS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/examples/*.mi)
+
+set(MI_CONFORMANCE_MODES interpret)
+if(MI_HAVE_TRANSLATOR)
+  list(APPEND MI_CONFORMANCE_MODES translate)
+endif()
+
+function(mi_conformance_add test_name program)
+  foreach(mode ${MI_CONFORMANCE_MODES})
+    add_test(NAME ${test_name}/${mode}
+             COMMAND sh ${MI_CONFORMANCE_DIR}/run_one.sh ${program} ${mode} $<TARGET_FILE:mi>)
+    set_tests_properties(${test_name}/${mode} PROPERTIES LABELS conformance TIMEOUT 120)
+  endforeach()
+endfunction()
+
+foreach(program ${MI_CONFORMANCE_PROGRAMS})
+  get_filename_component(name ${program} NAME_WE)
+  mi_conformance_add(conformance/${name} ${program})
+endforeach()
+foreach(program ${MI_EXAMPLE_PROGRAMS})
+  get_filename_component(name ${program} NAME_WE)
+  mi_conformance_add(conformance/examples/${name} ${program})
+endforeach()

@@ -28,17 +28,38 @@ void mi_asm_diags_free(mi_asm_diags *dg) {
 
 /* ---- diagnostics ---- */
 
-static void add_msg(asm_prog *P, const char *msg) {
+/* Messages are kept with their positions so that they can be put in source
+ * order at the end (names are resolved after the whole text is parsed). */
+static void add_msg(asm_prog *P, asm_pos pos, const char *msg) {
     mi_asm_diags *dg = P->dg;
     if (dg == NULL) return;
     char **m = realloc(dg->msgs, (dg->n + 1) * sizeof *m);
     if (m == NULL) return; /* the status still says what happened */
     dg->msgs = m;
+    if (asm_reserve((void **)&P->mpos, &P->capmpos, P->nmpos + 1, sizeof *P->mpos) != ASM_OK) return;
     size_t k = strlen(msg);
     char *s = malloc(k + 1);
     if (s == NULL) return;
     memcpy(s, msg, k + 1);
     dg->msgs[dg->n++] = s;
+    P->mpos[P->nmpos++] = pos;
+}
+
+static int pos_before(asm_pos a, asm_pos b) { return a.line < b.line || (a.line == b.line && a.col < b.col); }
+
+static void sort_msgs(asm_prog *P) {
+    mi_asm_diags *dg = P->dg;
+    if (dg == NULL || P->nmpos > dg->n) return;
+    char **m = dg->msgs + (dg->n - P->nmpos);
+    for (uint32_t i = 1; i < P->nmpos; i++) /* stable insertion sort of at most 51 */
+        for (uint32_t j = i; j > 0 && pos_before(P->mpos[j], P->mpos[j - 1]); j--) {
+            asm_pos tp = P->mpos[j];
+            P->mpos[j] = P->mpos[j - 1];
+            P->mpos[j - 1] = tp;
+            char *ts = m[j];
+            m[j] = m[j - 1];
+            m[j - 1] = ts;
+        }
 }
 
 static void report(asm_prog *P, asm_pos pos, const char *text) {
@@ -46,14 +67,14 @@ static void report(asm_prog *P, asm_pos pos, const char *text) {
     char msg[1024];
     if (P->nerr >= MI_ASM_MAX_DIAGS) {
         snprintf(msg, sizeof msg, "%s: error: too many errors, stopping", P->file);
-        add_msg(P, msg);
+        add_msg(P, (asm_pos){UINT32_MAX, UINT32_MAX}, msg);
         P->stop = 1;
         return;
     }
     P->nerr++;
     if (pos.line == 0) snprintf(msg, sizeof msg, "%s: error: %s", P->file, text);
     else snprintf(msg, sizeof msg, "%s:%u:%u: error: %s", P->file, pos.line, pos.col, text);
-    add_msg(P, msg);
+    add_msg(P, pos, msg);
 }
 
 void asm_error(asm_prog *P, asm_pos pos, const char *fmt, ...) {
@@ -363,6 +384,7 @@ static void prog_free(asm_prog *P) {
     asm_buf_free(&P->srcdata);
     asm_map_free(&P->objmap);
     asm_map_free(&P->labmap);
+    free(P->mpos);
 }
 
 mi_status mi_asm_build(const char *text, size_t n, const mi_asm_opts *o, mi_template *t, mi_asm_diags *dg) {
@@ -379,6 +401,7 @@ mi_status mi_asm_build(const char *text, size_t n, const mi_asm_opts *o, mi_temp
     if (text == NULL && n > 0) return MI_E_ARG;
     if (n > ASM_MAX_INPUT) {
         asm_error(&P, (asm_pos){0, 0}, "input too large");
+        free(P.mpos);
         return MI_E_SYNTAX;
     }
     asm_parse(&P, text, n);
@@ -393,6 +416,7 @@ mi_status mi_asm_build(const char *text, size_t n, const mi_asm_opts *o, mi_temp
         st = MI_E_VERIFY;
         if (P.nerr == 0) asm_error(&P, (asm_pos){0, 0}, "the program template failed verification");
     }
+    sort_msgs(&P);
     prog_free(&P);
     if (st != MI_OK) {
         mi_template_free(t);
@@ -417,6 +441,7 @@ mi_status mi_asm_assemble(const char *text, size_t n, const mi_asm_opts *o, uint
         P.file = o && o->filename ? o->filename : "<input>";
         P.dg = dg;
         asm_error(&P, (asm_pos){0, 0}, "%s", d.msg[0] ? d.msg : mi_status_text(st));
+        free(P.mpos);
         *out = NULL;
         *outn = 0;
     }

@@ -203,6 +203,8 @@ typedef struct asm_prog {
     asm_pos srcpos;
     asm_buf srcname, srcdata;
     mi_asm_diags *dg;
+    asm_pos *mpos; /* position of each message added to dg by this run */
+    uint32_t nmpos, capmpos;
     unsigned nerr; /* errors reported (also when dg is NULL) */
     int stop;      /* too many errors: stop parsing */
     int oom;

@@ -124,8 +124,9 @@ static void put_decimal(asm_buf *b, const char *dig, unsigned p, unsigned s, int
     asm_buf_put(b, dig + ni, fend - ni);
 }
 
-/* v with prec significant digits as an MI float literal ("1.5E-3"), whatever
- * the C locale's decimal point is. */
+/* v with prec significant digits as an MI float literal, whatever the C
+ * locale's decimal point is: positional with "E0" for moderate exponents
+ * ("0.5E0", "100E0", "1.25E0"), else scientific ("1.5E-7", "1E300"). */
 static void put_float(asm_buf *b, double v, int prec) {
     char tmp[64], dig[24];
     snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
@@ -141,12 +142,26 @@ static void put_float(asm_buf *b, double v, int prec) {
     }
     long ex = *s ? strtol(s + 1, NULL, 10) : 0;
     while (nd > 1 && dig[nd - 1] == '0') nd--;
-    asm_buf_put(b, dig, 1);
-    if (nd > 1) {
-        asm_buf_put(b, ".", 1);
-        asm_buf_put(b, dig + 1, (size_t)nd - 1);
+    if (ex >= 0 && ex < 17) {
+        for (long i = 0; i <= ex; i++) asm_buf_put(b, i < nd ? &dig[i] : "0", 1);
+        if (ex + 1 < nd) {
+            asm_buf_put(b, ".", 1);
+            asm_buf_put(b, dig + ex + 1, (size_t)(nd - ex - 1));
+        }
+    } else if (ex < 0 && ex >= -5) {
+        asm_buf_put(b, "0.", 2);
+        for (long i = -1; i > ex; i--) asm_buf_put(b, "0", 1);
+        asm_buf_put(b, dig, (size_t)nd);
+    } else {
+        asm_buf_put(b, dig, 1);
+        if (nd > 1) {
+            asm_buf_put(b, ".", 1);
+            asm_buf_put(b, dig + 1, (size_t)nd - 1);
+        }
+        asm_buf_printf(b, "E%ld", ex);
+        return;
     }
-    asm_buf_printf(b, "E%ld", ex);
+    asm_buf_put(b, "E0", 2);
 }
 
 /* Does the text in cand read back (as an operand literal, or as an INIT of type

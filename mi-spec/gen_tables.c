@@ -359,7 +359,7 @@ int main(int argc, char **argv) {
         goto cleanup;
     }
     int differ = mi_gen_process(text.p, text.n, update ? &out : NULL, &msgs);
-    if (msgs.n > 0) fputs(msgs.p, update && differ >= 0 ? stdout : stderr);
+    if (msgs.n > 0 && (!update || differ < 0)) fputs(msgs.p, stderr);
     if (differ < 0) {
         fprintf(stderr, "mi_gen_tables: %s: cannot process the generated blocks\n", argv[2]);
         goto cleanup;
@@ -374,6 +374,8 @@ int main(int argc, char **argv) {
     if (differ > 0 && mi_gen_write_file(argv[2], &out) != 0) {
         fprintf(stderr, "mi_gen_tables: cannot write %s\n", argv[2]);
         rc = 2;
+    } else if (differ > 0) {
+        printf("mi_gen_tables: updated %d block(s) in %s\n", differ, argv[2]);
     }
 cleanup:
     mi_gen_buf_free(&text);

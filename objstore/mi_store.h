@@ -227,10 +227,11 @@ typedef struct mi_store_gc_result {
     uint64_t templates;      /* templates no object used, dropped */
     uint64_t template_bytes;
 } mi_store_gc_result;
-/* Drop translations for hosts other than keep_fingerprint (NULL: keep every
- * host), and translations not used for older_than seconds before now (negative:
- * no age limit; now 0 = current time); also templates no object uses. */
-mi_status mi_store_gc(mi_store *s, const char *keep_fingerprint, int64_t older_than,
+/* Drop translations made for hosts other than the nkeep fingerprints in keep
+ * (nkeep 0: keep every host), and translations not used for older_than seconds
+ * before now (negative: no age limit; now 0 = current time); also templates no
+ * object uses. */
+mi_status mi_store_gc(mi_store *s, const char *const *keep, size_t nkeep, int64_t older_than,
                       int64_t now, mi_store_gc_result *r, mi_diag *d);
 
 /* ---- Fixity -------------------------------------------------------------- */

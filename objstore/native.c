@@ -1,6 +1,7 @@
 /* The native translations table: the translator's cache of images keyed by
  * (template hash, host fingerprint hash), and gc. The store never interprets an
  * image; it only keeps it with its hash and provenance. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
@@ -279,8 +280,8 @@ mi_status mi_store_tr_list(mi_store *s, const char *tmpl, mi_store_tr_cb cb, voi
 }
 
 typedef struct gc_ctx {
-    int keep;
-    char host[33];
+    size_t nkeep;
+    char (*hosts)[33];
     int64_t older_than, now;
     mi_store_gc_result *r;
 } gc_ctx;
@@ -288,22 +289,28 @@ typedef struct gc_ctx {
 static mi_status do_gc(mi_store *s, void *ctx, mi_diag *d) {
     gc_ctx *c = ctx;
     memset(c->r, 0, sizeof *c->r);
-    static const char *const where =
-        " FROM translations WHERE (?1 AND host <> ?2) OR (?3 AND last_used < ?4)";
-    char sql[200];
-    sqlite3_stmt *st;
+    /* Placeholders only: the host keys themselves are bound. */
+    size_t cap = 200 + c->nkeep * 4;
+    char *sql = malloc(cap);
+    if (sql == NULL) return mi_diag_set(d, MI_E_NOMEM, "out of memory");
     for (int pass = 0; pass < 2; pass++) {
-        snprintf(sql, sizeof sql, "%s%s",
-                 pass == 0 ? "SELECT count(*), coalesce(sum(length(image)), 0)" : "DELETE", where);
+        size_t k = (size_t)snprintf(sql, cap, "%s FROM translations WHERE (?1 AND last_used <= ?2)",
+                                    pass == 0 ? "SELECT count(*), coalesce(sum(length(image)), 0)"
+                                              : "DELETE");
+        if (c->nkeep > 0) {
+            k += (size_t)snprintf(sql + k, cap - k, " OR host NOT IN (");
+            for (size_t i = 0; i < c->nkeep; i++)
+                k += (size_t)snprintf(sql + k, cap - k, "%s?", i > 0 ? "," : "");
+            snprintf(sql + k, cap - k, ")");
+        }
+        sqlite3_stmt *st;
         mi_status r = st_prep(s, &st, sql, d);
-        if (r != MI_OK) return r;
-        sqlite3_bind_int(st, 1, c->keep);
-        st_bind_text(st, 2, c->host);
-        sqlite3_bind_int(st, 3, c->older_than >= 0);
-        /* older_than is checked non-negative; now - older_than cannot overflow for
-         * realistic times, but is computed unsigned to stay defined. */
-        sqlite3_bind_int64(st, 4, (int64_t)((uint64_t)c->now - (uint64_t)(c->older_than >= 0 ?
-                                                                           c->older_than : 0)));
+        if (r != MI_OK) { free(sql); return r; }
+        sqlite3_bind_int(st, 1, c->older_than >= 0);
+        /* now - older_than, computed unsigned to stay defined for any input */
+        sqlite3_bind_int64(st, 2, (int64_t)((uint64_t)c->now -
+                                            (uint64_t)(c->older_than >= 0 ? c->older_than : 0)));
+        for (size_t i = 0; i < c->nkeep; i++) st_bind_text(st, 3 + (int)i, c->hosts[i]);
         int rc = sqlite3_step(st);
         if (pass == 0 && rc == SQLITE_ROW) {
             c->r->translations = (uint64_t)sqlite3_column_int64(st, 0);
@@ -311,18 +318,22 @@ static mi_status do_gc(mi_store *s, void *ctx, mi_diag *d) {
             rc = SQLITE_DONE;
         }
         sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) return st_sqlerr(s, rc, d, "object store: gc");
+        if (rc != SQLITE_DONE) { free(sql); return st_sqlerr(s, rc, d, "object store: gc"); }
     }
+    free(sql);
     return st_drop_unused_templates(s, &c->r->templates, &c->r->template_bytes, d);
 }
 
-mi_status mi_store_gc(mi_store *s, const char *keep_fingerprint, int64_t older_than,
+mi_status mi_store_gc(mi_store *s, const char *const *keep, size_t nkeep, int64_t older_than,
                       int64_t now, mi_store_gc_result *r, mi_diag *d) {
     mi_store_gc_result dummy;
+    if (nkeep > 100) return mi_diag_set(d, MI_E_ARG, "gc: too many hosts to keep");
+    char hosts[100][33];
+    for (size_t i = 0; i < nkeep; i++) mi_store_host_key(keep[i], hosts[i]);
     gc_ctx c;
     memset(&c, 0, sizeof c);
-    c.keep = keep_fingerprint != NULL;
-    if (c.keep) mi_store_host_key(keep_fingerprint, c.host);
+    c.nkeep = nkeep;
+    c.hosts = hosts;
     c.older_than = older_than;
     c.now = now != 0 ? now : st_now();
     c.r = r != NULL ? r : &dummy;

@@ -1,6 +1,7 @@
 /* Libraries and objects: create/delete libraries, install, list, show, source,
  * remove, and resolution through a library list. Each public function is one
  * transaction run by st_txn. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mi_template.h"

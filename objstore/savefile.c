@@ -114,7 +114,8 @@ static void dg_field(struct sha256_ctx *c, const char *p) {
  * are in decimal text. The template bytes are covered by their SHA-256 column. */
 static mi_status content_digest(sqlite3 *db, char out[65], mi_diag *d) {
     static const struct { char tag; int ncol; const char *sql; } q[4] = {
-        {'M', 2, "SELECT key, value FROM meta WHERE key <> 'content_sha256' ORDER BY key"},
+        {'M', 2, "SELECT key, value FROM meta WHERE key NOT IN ('content_sha256', "
+                 "'file_sha256') ORDER BY key"},
         {'L', 2, "SELECT name, created FROM libraries ORDER BY name"},
         {'T', 5, "SELECT sha256, xxh3_128, size, mi_version, format_version FROM templates "
                  "ORDER BY sha256"},
@@ -280,6 +281,55 @@ static mi_status check_outgoing(const sv_set *set, mi_diag *d) {
     return MI_OK;
 }
 
+/* ---- the whole-file digest kept inside the file ------------------------------------------
+ * meta file_sha256 is the SHA-256 of the whole file in which the 64 characters of
+ * that value are replaced by 64 ASCII '0'. With it a single changed byte anywhere,
+ * also in parts SQLite never reads, is found without the sidecar. */
+
+#define ZEROS64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The placeholder written first: a hex string no template can be expected to hold. */
+static void file_marker(const char content[65], char marker[65]) {
+    char seed[80];
+    snprintf(seed, sizeof seed, "file_sha256 marker %s", content);
+    mi_store_sha256_hex(seed, strlen(seed), marker);
+}
+
+/* Offset of the only occurrence of the 64 bytes h in p, or SIZE_MAX if there is
+ * not exactly one. */
+static size_t find_once(const uint8_t *p, size_t n, const char *h) {
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i + 64 <= n; i++) {
+        if (p[i] != (uint8_t)h[0] || memcmp(p + i, h, 64) != 0) continue;
+        if (at != SIZE_MAX) return SIZE_MAX;
+        at = i;
+    }
+    return at;
+}
+
+/* SHA-256 of p with the 64 bytes at off read as '0'. */
+static void sealed_digest(const uint8_t *p, size_t n, size_t off, char out[65]) {
+    struct sha256_ctx c;
+    uint8_t dg[SHA256_DIGEST_SIZE];
+    sha256_init(&c);
+    sha256_update(&c, off, p);
+    sha256_update(&c, 64, (const uint8_t *)ZEROS64);
+    sha256_update(&c, n - off - 64, p + off + 64);
+    sha256_digest(&c, sizeof dg, dg);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(out + 2 * i, 3, "%02x", dg[i]);
+}
+
+static mi_status seal_file_digest(uint8_t *p, size_t n, const char content[65], mi_diag *d) {
+    char marker[65], dg[65];
+    file_marker(content, marker);
+    size_t off = find_once(p, n, marker);
+    if (off == SIZE_MAX)
+        return mi_diag_set(d, MI_E_INTERNAL, "save: cannot place the file digest");
+    sealed_digest(p, n, off, dg);
+    memcpy(p + off, dg, 64);
+    return MI_OK;
+}
+
 /* ---- save: build and write the file ---------------------------------------------------------- */
 
 static const char save_schema[] =
@@ -374,6 +424,12 @@ static mi_status build_save_db(const sv_set *set, sqlite3 **out, char content[65
     mi_status r = MI_OK;
     if (rc == SQLITE_OK) r = content_digest(db, content, d);
     if (rc == SQLITE_OK && r == MI_OK) rc = put_meta(db, "content_sha256", content);
+    /* A placeholder that seal_file_digest finds and overwrites. */
+    char marker[65];
+    if (rc == SQLITE_OK && r == MI_OK) {
+        file_marker(content, marker);
+        rc = put_meta(db, "file_sha256", marker);
+    }
     if (rc == SQLITE_OK && r == MI_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) r = st_dberr(db, rc, d, "building the save file");
     if (r != MI_OK) {
@@ -464,7 +520,7 @@ mi_status mi_store_save(mi_store *s, const mi_qname *items, size_t nitems, const
         } else if (bytes[18] != 1 || bytes[19] != 1) {
             r = mi_diag_set(d, MI_E_INTERNAL, "save: serialized file is not in rollback-journal "
                             "mode");
-        } else {
+        } else if ((r = seal_file_digest(bytes, (size_t)sz, res->content_sha256, d)) == MI_OK) {
             mi_store_sha256_hex(bytes, (size_t)sz, res->sha256);
             r = write_atomic(path, bytes, (size_t)sz, d);
             if (r == MI_OK) {
@@ -519,12 +575,13 @@ static mi_status bad(const char *name, mi_diag *d, const char *why, const char *
                        name, why, detail);
 }
 
-static mi_status read_meta(sqlite3 *db, const char *name, char content[65], uint64_t counts[3],
-                           mi_diag *d) {
+static mi_status read_meta(sqlite3 *db, const char *name, char content[65], char file[65],
+                           uint64_t counts[3], mi_diag *d) {
     static const char *const keys[] = {"format", "format_version", "content_sha256",
-                                       "object_count", "template_count", "library_count"};
-    char val[6][80];
-    for (int i = 0; i < 6; i++) {
+                                       "object_count", "template_count", "library_count",
+                                       "file_sha256"};
+    char val[7][80];
+    for (int i = 0; i < 7; i++) {
         sqlite3_stmt *st;
         int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL);
         if (rc != SQLITE_OK) return bad(name, d, "it has no meta table", "");
@@ -549,6 +606,8 @@ static mi_status read_meta(sqlite3 *db, const char *name, char content[65], uint
                            MI_SAVE_FORMAT_VERSION);
     if (!hex_ok(val[2], 64)) return bad(name, d, "malformed meta content_sha256", "");
     memcpy(content, val[2], 65);
+    if (!hex_ok(val[6], 64)) return bad(name, d, "malformed meta file_sha256", "");
+    memcpy(file, val[6], 65);
     for (int i = 0; i < 3; i++) {
         errno = 0;
         counts[i] = strtoull(val[3 + i], &end, 10);
@@ -610,15 +669,15 @@ static mi_status read_file_content(sqlite3 *db, const char *name, sv_set *set, m
         const char *sha = ctext(st, 0), *xh = ctext(st, 1);
         char who[400], det[560], h[65];
         users_of(set, hex_ok(sha, 64) ? sha : "-", who, sizeof who);
+        snprintf(det, sizeof det, " (template %.16s..., used by %s)", sha, who);
         if (!hex_ok(sha, 64) || !hex_ok(xh, 32) || strcmp(ctext(st, 6), "integer") != 0 ||
             strcmp(ctext(st, 7), "integer") != 0 || strcmp(ctext(st, 8), "integer") != 0 ||
             strcmp(ctext(st, 9), "blob") != 0) {
-            r = bad(name, d, "a templates row is malformed", "");
+            r = bad(name, d, "a templates row is malformed", det);
             break;
         }
         const uint8_t *bytes = sqlite3_column_blob(st, 5);
         size_t n = (size_t)sqlite3_column_bytes(st, 5);
-        snprintf(det, sizeof det, " (template %.16s..., used by %s)", sha, who);
         mi_store_sha256_hex(bytes, n, h);
         if (strcmp(h, sha) != 0) { r = bad(name, d, "template bytes do not match their SHA-256", det); break; }
         mi_store_xxh128_hex(bytes, n, h);
@@ -717,9 +776,9 @@ static mi_status check_save(const uint8_t *bytes, size_t n, const char *name, sv
         else if (strcmp(ctext(st, 0), "ok") != 0) r = bad(name, d, "SQLite integrity check: ", ctext(st, 0));
         sqlite3_finalize(st);
     }
-    char content[65], digest[65];
+    char content[65], digest[65], file[65];
     uint64_t counts[3];
-    if (r == MI_OK) r = read_meta(db, name, content, counts, d);
+    if (r == MI_OK) r = read_meta(db, name, content, file, counts, d);
     if (r == MI_OK) r = read_file_content(db, name, set, d);
     if (r == MI_OK) r = content_digest(db, digest, d);
     if (r == MI_OK && strcmp(digest, content) != 0)
@@ -727,6 +786,14 @@ static mi_status check_save(const uint8_t *bytes, size_t n, const char *name, sv
     if (r == MI_OK && (counts[0] != set->no || counts[1] != set->nt || counts[2] != set->nl))
         r = bad(name, d, "its object, template or library count does not match meta", "");
     sqlite3_close(db);
+    /* Last, so that damage to a template is reported naming its objects. */
+    if (r == MI_OK) {
+        size_t off = find_once(bytes, n, file);
+        if (off != SIZE_MAX) sealed_digest(bytes, n, off, digest);
+        if (off == SIZE_MAX || strcmp(digest, file) != 0)
+            r = bad(name, d, "the file does not match its recorded SHA-256 (meta file_sha256); "
+                    "the file is damaged", "");
+    }
     return r;
 }
 
@@ -825,9 +892,29 @@ static mi_status do_restore(mi_store *s, void *ctx, mi_diag *d) {
     return st_drop_unused_templates(s, NULL, NULL, d);
 }
 
-mi_status mi_store_restore_mem(mi_store *s, const uint8_t *bytes, size_t n, const char *name,
-                               const char *lib, unsigned flags, mi_store_restore_result *res,
-                               mi_diag *d) {
+/* With a target library, two objects of one name from different libraries
+ * would land on the same name. */
+static mi_status check_collisions(const sv_set *set, const char *name, const char *lib,
+                                  mi_diag *d) {
+    if (set->no < 2) return MI_OK;
+    const char **names = malloc(set->no * sizeof *names);
+    if (names == NULL) return mi_diag_set(d, MI_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < set->no; i++) names[i] = set->o[i].name;
+    qsort(names, set->no, sizeof *names, cmp_str);
+    mi_status r = MI_OK;
+    for (size_t i = 1; i < set->no && r == MI_OK; i++)
+        if (strcmp(names[i], names[i - 1]) == 0)
+            r = mi_diag_set(d, MI_E_EXISTS, "restore %s: two objects of the save file would both "
+                            "become %s/%s; nothing was restored", name, lib, names[i]);
+    free(names);
+    return r;
+}
+
+/* pending: a sidecar failure found before, reported only if the content checks
+ * pass (their messages are more precise: they name the object). */
+static mi_status restore_impl(mi_store *s, const uint8_t *bytes, size_t n, const char *name,
+                              const char *lib, unsigned flags, mi_store_restore_result *res,
+                              const mi_diag *pending, mi_status pending_st, mi_diag *d) {
     mi_store_restore_result dummy;
     if (res == NULL) res = &dummy;
     memset(res, 0, sizeof *res);
@@ -840,6 +927,8 @@ mi_status mi_store_restore_mem(mi_store *s, const uint8_t *bytes, size_t n, cons
     sv_set set;
     memset(&set, 0, sizeof set);
     mi_status r = check_save(bytes, n, name, &set, d);
+    if (r == MI_OK && pending_st != MI_OK) r = mi_diag_set(d, pending_st, "%s", pending->msg);
+    if (r == MI_OK && lib != NULL) r = check_collisions(&set, name, target, d);
     if (r == MI_OK) {
         restore_ctx c = {&set, lib != NULL ? target : NULL, flags, name, res};
         r = st_txn(s, 1, do_restore, &c, d);
@@ -847,6 +936,12 @@ mi_status mi_store_restore_mem(mi_store *s, const uint8_t *bytes, size_t n, cons
     }
     set_free(&set);
     return r;
+}
+
+mi_status mi_store_restore_mem(mi_store *s, const uint8_t *bytes, size_t n, const char *name,
+                               const char *lib, unsigned flags, mi_store_restore_result *res,
+                               mi_diag *d) {
+    return restore_impl(s, bytes, n, name, lib, flags, res, NULL, MI_OK, d);
 }
 
 /* The whole file, read once (size limited to what a save file can sensibly be). */
@@ -905,11 +1000,12 @@ mi_status mi_store_restore(mi_store *s, const char *path, const char *lib, unsig
     size_t plen = strlen(path) + 8;
     char *side = malloc(plen);
     int checked = 0;
+    mi_status pst = MI_OK;
     if (side == NULL) { free(bytes); return mi_diag_set(d, MI_E_NOMEM, "out of memory"); }
     snprintf(side, plen, "%s.sha256", path);
     uint8_t *sb_bytes;
     size_t sn;
-    mi_diag sub;
+    mi_diag sub, pending = {{0}};
     mi_status sr = read_whole(side, "checksum file", &sb_bytes, &sn, &sub);
     if (sr == MI_OK) {
         char rec[65] = "";
@@ -926,16 +1022,16 @@ mi_status mi_store_restore(mi_store *s, const char *path, const char *lib, unsig
             r = mi_diag_set(d, MI_E_FORMAT, "save file %s refused, nothing was restored: %s is "
                             "not in sha256sum format", path, side);
         else if (strcmp(rec, got) != 0)
-            r = mi_diag_set(d, MI_E_FORMAT, "save file %s refused, nothing was restored: its "
-                            "SHA-256 is %s but %s records %s; the file is damaged", path, got,
-                            side, rec);
+            pst = mi_diag_set(&pending, MI_E_FORMAT, "save file %s refused, nothing was "
+                              "restored: its SHA-256 is %s but %s records %s; the file is "
+                              "damaged", path, got, side, rec);
         checked = 1;
         free(sb_bytes);
     } else if (sr != MI_E_NOTFOUND) {
         r = mi_diag_set(d, sr, "%s", sub.msg);
     }
     free(side);
-    if (r == MI_OK) r = mi_store_restore_mem(s, bytes, n, path, lib, flags, res, d);
+    if (r == MI_OK) r = restore_impl(s, bytes, n, path, lib, flags, res, &pending, pst, d);
     if (r == MI_OK) res->sidecar_checked = checked;
     free(bytes);
     return r;

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 #include "mi_store.h"
 
+#define MI_STORE_PRODUCER "0.1.0" /* recorded as meta producer in save files */
+
 struct mi_store {
     sqlite3 *db;
     char *path;

@@ -33,7 +33,7 @@ static int id_matches(const char *mon, const char *id) {
     return strcmp(mon, id) == 0;
 }
 
-static void set_pending(mi_run *run, mi_exc e, const mi_program *p, uint32_t insn) {
+static void set_pending(mi_runctx *run, mi_exc e, const mi_program *p, uint32_t insn) {
     mi_excinfo *x = &run->pending;
     memcpy(x->id, mi_exc_ids[e], 8);
     x->code = e;
@@ -155,11 +155,11 @@ static mi_exc init_area(const mi_program *p, uint8_t area, uint8_t *buf, uint64_
     return MI_EXC_NONE;
 }
 
-static uint64_t storage_left(const mi_run *run) { return run->max_storage - run->storage_used; }
+static uint64_t storage_left(const mi_runctx *run) { return run->max_storage - run->storage_used; }
 
 /* First call of a program in the run: create and initialise its STATIC storage,
  * its AUTO image, and (when interpreted) its pre-decoded code. */
-static mi_exc program_ready(mi_run *run, mi_program *p) {
+static mi_exc program_ready(mi_runctx *run, mi_program *p) {
     if (p->static_area != NULL) return MI_EXC_NONE;
     uint64_t ss = p->layout.static_size, as = p->layout.auto_size;
     if (ss > storage_left(run) || as > storage_left(run) - ss) return MI_EXC_MIE0008;
@@ -183,7 +183,7 @@ nomem:
     return MI_EXC_MIE0008;
 }
 
-int mi_machine_stack_low(const mi_run *run) {
+int mi_machine_stack_low(const mi_runctx *run) {
     if (run->stack_size == 0) return 0;
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     /* The stack grows down on every host MI supports; stack_lo includes the margin. */
@@ -194,7 +194,7 @@ int mi_machine_stack_low(const mi_run *run) {
 
 /* Creates an invocation of p with the given arguments and executes it. int
  * convention of mi_machine_callx; an exception > 0 is raised in the caller. */
-static int invoke(mi_run *run, mi_invocation *caller, mi_program *p, uint32_t nargs,
+static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t nargs,
                   const mi_arg *args) {
     const mi_layout *l = &p->layout;
     const mi_template *t = p->tmpl;
@@ -269,7 +269,7 @@ int mi_machine_callx(mi_invocation *inv, uint32_t insn, const mi_sysptr *s, uint
 
 /* ---- programs (§9, §12) --------------------------------------------------- */
 
-static void program_free(mi_run *run, mi_program *p) {
+static void program_free(mi_runctx *run, mi_program *p) {
     if (p->native_data != NULL && run->hook != NULL && run->hook->release != NULL)
         run->hook->release(run->hook->ctx, p->native_data);
     mi_interp_free(p->icode);
@@ -297,7 +297,7 @@ static mi_program *program_new(const char *name, size_t n) {
 }
 
 /* Layout and exec hook for a program whose template is in place. */
-static mi_status program_attach(mi_run *run, mi_program *p, const uint8_t *bytes, size_t n,
+static mi_status program_attach(mi_runctx *run, mi_program *p, const uint8_t *bytes, size_t n,
                                 mi_diag *d) {
     mi_status st = mi_layout_build(p->tmpl, &p->layout, d);
     if (st != MI_OK) return st;
@@ -328,7 +328,7 @@ static int valid_name(const char *s, size_t n) {
 }
 
 mi_exc mi_machine_rslvsp(mi_invocation *inv, mi_sysptr *r, const uint8_t *name, uint32_t n) {
-    mi_run *run = inv->run;
+    mi_runctx *run = inv->run;
     while (n > 0 && name[n - 1] == ' ') n--;
     const char *s = (const char *)name;
     if (!valid_name(s, n)) return MI_EXC_MCH3401;
@@ -378,7 +378,7 @@ mi_exc mi_machine_rslvsp(mi_invocation *inv, mi_sysptr *r, const uint8_t *name, 
 /* ---- spaces (§5) ---------------------------------------------------------- */
 
 mi_exc mi_machine_crts(mi_invocation *inv, mi_spcptr *r, int64_t size, int64_t max) {
-    mi_run *run = inv->run;
+    mi_runctx *run = inv->run;
     if (size < 0 || max < 0 || size > max || max > INT32_MAX) return MI_EXC_MCH0603;
     if ((uint64_t)size > run->max_space - run->space_used) return MI_EXC_MCH2804;
     mi_space *s = calloc(1, sizeof *s);
@@ -445,7 +445,7 @@ mi_exc mi_machine_cpyp(mi_spcptr *r, const mi_spcptr *a) {
 }
 
 mi_exc mi_machine_setspsz(mi_invocation *inv, const mi_spcptr *a, int64_t size) {
-    mi_run *run = inv->run;
+    mi_runctx *run = inv->run;
     if (a->space == NULL) return MI_EXC_MCH3601;
     mi_space *s = a->space;
     if (size < 0) return MI_EXC_MCH0603;
@@ -484,14 +484,14 @@ const mi_rt_table mi_rt = {
 };
 
 typedef struct run_job {
-    mi_run *run;
+    mi_runctx *run;
     const mi_template *main;
     const char *name;
     mi_run_result *res;
     mi_status st;
 } run_job;
 
-static void fill_exception(mi_run *run, mi_run_result *res) {
+static void fill_exception(mi_runctx *run, mi_run_result *res) {
     const mi_excinfo *x = &run->pending;
     memcpy(res->exc_id, x->id, sizeof res->exc_id);
     res->exc_user = x->code == MI_EXC_USER;
@@ -515,7 +515,7 @@ static void fill_exception(mi_run *run, mi_run_result *res) {
     if (x->code == MI_EXC_MIE0007 && run->detail.msg[0] != '\0') res->diag = run->detail;
 }
 
-static mi_status run_main(mi_run *run, const mi_template *main, const char *name,
+static mi_status run_main(mi_runctx *run, const mi_template *main, const char *name,
                           mi_run_result *res) {
     mi_program *p = program_new(name, strlen(name));
     if (p == NULL) return mi_diag_set(&res->diag, MI_E_NOMEM, "out of memory");
@@ -544,7 +544,7 @@ static void *run_thread(void *arg) {
     return NULL;
 }
 
-static void run_free(mi_run *run) {
+static void run_free(mi_runctx *run) {
     while (run->progs != NULL) {
         mi_program *p = run->progs;
         run->progs = p->next;
@@ -572,7 +572,7 @@ mi_status mi_run(const mi_template *main, const char *name, const mi_run_opts *o
     mi_status st = mi_template_verify(main, &res->diag);
     if (st != MI_OK) return st;
 
-    mi_run run;
+    mi_runctx run;
     memset(&run, 0, sizeof run);
     run.in = opts->in != NULL ? opts->in : stdin;
     run.out = opts->out != NULL ? opts->out : stdout;

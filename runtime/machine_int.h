@@ -20,7 +20,7 @@ struct mi_program {
     mi_program *next;
 };
 
-struct mi_run {
+struct mi_runctx {
     FILE *in, *out, *err;
     int argc;
     char *const *argv;
@@ -52,6 +52,6 @@ void mi_machine_set_signal(mi_invocation *inv, uint32_t insn, const uint8_t *id,
 
 /* True when the run thread has less than a safety margin of stack left (then a
  * call raises MIE0008 instead of overflowing the host stack). */
-int mi_machine_stack_low(const mi_run *run);
+int mi_machine_stack_low(const mi_runctx *run);
 
 #endif

@@ -28,7 +28,7 @@
 #define MI_RSTACK_MAX 256u                  /* CALLI return stack per invocation */
 #define MI_EXC_DATA_MAX 256u
 
-typedef struct mi_run mi_run;             /* one run (opaque) */
+typedef struct mi_runctx mi_runctx;       /* one run (opaque) */
 typedef struct mi_program mi_program;     /* a program loaded into a run (opaque) */
 typedef struct mi_invocation mi_invocation;
 typedef struct mi_rt_table mi_rt_table;
@@ -163,7 +163,7 @@ struct mi_invocation {
     uint8_t **base;         /* storage: [MI_AREA_STATIC], [MI_AREA_AUTO], [MI_AREA_CONST]
                                (the template's constbytes), then [MI_AREA_PARM + k] = the
                                k-th argument's bytes (pointer parameters: the caller's slot) */
-    mi_run *run;
+    mi_runctx *run;
     mi_program *prog;
     const mi_template *tmpl;
     const mi_layout *layout;

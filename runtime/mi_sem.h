@@ -39,6 +39,13 @@ int mi_sem_cond(mi_cond c, int cmp);
 int64_t mi_sem_load_int(const mi_type *t, const uint8_t *p, int *ok);
 mi_exc mi_sem_store_int(const mi_type *rt, uint8_t *r, int64_t v);
 
+/* Fast paths for generated code. get64: the coefficient of a PKD/ZND value
+ * (the value times 10^scale) as an int64; MCH1202 for bad decimal data, MCH1210
+ * if it does not fit int64 (only possible above 18 digits). put64: the reverse;
+ * MCH1210 if |coef| >= 10^p. Sign C/D (zero positive), zone 3/7 as in §1. */
+mi_exc mi_sem_dec_get64(const mi_type *t, const uint8_t *p, int64_t *coef);
+mi_exc mi_sem_dec_put64(const mi_type *t, uint8_t *p, int64_t coef);
+
 /* Set a receiver to its default initial value (§2). Pointers are not handled here. */
 void mi_sem_default(const mi_type *t, uint8_t *p);
 

@@ -599,7 +599,7 @@ mi_exc mi_dec_arith(mi_op op, int round, const mi_type *rt, uint8_t *r,
     case MI_OP_DIVN: {
         if (y.x.n == 0) return MI_EXC_MCH1211;
         mi_dec num = x.x, den = y.x;
-        int neg = x.x.neg ^ y.x.neg;
+        int neg = x.x.n > 0 && (x.x.neg ^ y.x.neg); /* an exact zero is positive */
         num.neg = den.neg = 0;
         num.scale = den.scale = 0;
         if (rt->kind == MI_T_FLT) { /* the exact quotient, rounded once */

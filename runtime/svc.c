@@ -60,7 +60,7 @@ static int write_bytes(FILE *f, const uint8_t *p, uint32_t n, int newline) {
 /* INLN r, n: reads one line; bytes past r's length are discarded. The kept
  * bytes go to a scratch buffer first, so that r stays unchanged if n cannot hold
  * the length. */
-static int svc_inln(mi_run *run, const mi_arg *r, const mi_arg *n) {
+static int svc_inln(mi_runctx *run, const mi_arg *r, const mi_arg *n) {
     FILE *f = run->in;
     uint32_t rn = r->type.len;
     uint8_t small[256];
@@ -91,7 +91,7 @@ static int svc_inln(mi_run *run, const mi_arg *r, const mi_arg *n) {
     return e;
 }
 
-static int svc_argv(mi_run *run, const mi_arg *r, const mi_arg *ia, const mi_arg *n) {
+static int svc_argv(mi_runctx *run, const mi_arg *r, const mi_arg *ia, const mi_arg *n) {
     int64_t i = load_int(ia);
     if (i < 1 || i > run->argc) return MI_EXC_MCH0603;
     const char *s = run->argv[i - 1];
@@ -114,7 +114,7 @@ static int store_clock(const mi_arg *n, clockid_t clk, int64_t per_sec, int64_t 
 }
 
 int mi_machine_svc(mi_invocation *inv, int64_t k, uint32_t nargs, const mi_arg *args) {
-    mi_run *run = inv->run;
+    mi_runctx *run = inv->run;
     mi_svc s = mi_svc_from_number(k);
     if (s == MI_SVC_COUNT || !args_fit(s, nargs, args)) return MI_EXC_MIE0004;
     switch (s) {

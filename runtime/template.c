@@ -188,9 +188,10 @@ static mi_status dec_const(dec *c) {
         k1->type.len = ld32(p + 4);
         k1->nbytes = ld32(p + 8);
         c->pos += CONST_MIN_BYTES;
-        if (k1->nbytes > left(c))
+        /* Bytes claimed by this constant cannot include the headers still to come. */
+        if (k1->nbytes > maxdata - used)
             return dfail(c, c->pos - 4, "constant %u: %u data bytes but only %zu are left", i,
-                         k1->nbytes, left(c));
+                         k1->nbytes, maxdata - used);
         if (k1->nbytes > 0) memcpy(t->constbytes + used, c->b + c->pos, k1->nbytes);
         k1->offset = used;
         used += k1->nbytes;

@@ -312,10 +312,10 @@ static void check_object(vstate *v, uint32_t i) {
         }
     } else {
         if (o->base != MI_NONE)
-            emit(v, MI_NONE, i, "object %u '%s': base %u given for a %s object (must be 0xFFFFFFFF)", i, nb,
+            emit(v, MI_NONE, i, "object %u '%s': base %u given for class %s (must be 0xFFFFFFFF)", i, nb,
                  o->base, cn);
         if (o->offset != 0)
-            emit(v, MI_NONE, i, "object %u '%s': offset %u given for a %s object (must be 0)", i, nb, o->offset,
+            emit(v, MI_NONE, i, "object %u '%s': offset %u given for class %s (must be 0)", i, nb, o->offset,
                  cn);
     }
     if (o->init != MI_NONE) {
@@ -817,8 +817,8 @@ static int check_structure(vstate *v) {
         if ((unsigned)in->op >= MI_OP_COUNT)
             emit(v, k, MI_NONE, "instruction %u: opcode %d not valid", k + 1, (int)in->op);
         else if ((uint64_t)in->first + in->nopnds > t->nopnds)
-            emit(v, k, MI_NONE, "instruction %u (%s): operands %u..%u lie outside the %u operands", k + 1,
-                 mi_opinfo_table[in->op].name, in->first, in->first + in->nopnds, t->nopnds);
+            emit(v, k, MI_NONE, "instruction %u (%s): operands [%u, %llu) lie outside the %u operands", k + 1,
+                 mi_opinfo_table[in->op].name, in->first, (unsigned long long)in->first + in->nopnds, t->nopnds);
         if (stopped(v)) break;
     }
     for (uint32_t c = 0; c < t->nconsts && !stopped(v); c++)

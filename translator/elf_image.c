@@ -516,24 +516,16 @@ mi_status mi_elf_check_and_patch(uint8_t **image, size_t *n, mi_diag *d) {
     m->d = d;
     mi_status st = check_all(m);
     if (st == MI_OK && m->stack < 0) {
-        uint8_t *copy = malloc(*n);
-        size_t cn = *n;
-        if (copy == NULL) {
-            st = mi_diag_set(d, MI_E_NOMEM, "out of memory patching a native image");
-        } else {
-            memcpy(copy, *image, cn);
-            st = add_gnu_stack(m, &copy, &cn);
-            /* The patched image must pass the full check itself. */
-            if (st == MI_OK)
-                st = mi_elf_check(copy, cn, d);
-            if (st == MI_OK) {
-                free(*image);
-                *image = copy;
-                *n = cn;
-            } else {
-                free(copy);
-            }
-        }
+        /* Patch in place (realloc, not a copy: images can be megabytes). The
+         * first *n bytes change only in the ELF header, restored on failure. */
+        Elf64_Ehdr saved = m->eh;
+        size_t nn = *n;
+        st = add_gnu_stack(m, image, &nn);
+        /* The patched image must pass the full check itself. */
+        if (st == MI_OK && (st = mi_elf_check(*image, nn, d)) != MI_OK)
+            memcpy(*image, &saved, sizeof saved);
+        if (st == MI_OK)
+            *n = nn;
     }
     free(m);
     return st;

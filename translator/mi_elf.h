@@ -43,11 +43,11 @@
 
 #define MI_ELF_MAX_IMAGE (256u * 1024u * 1024u)
 
-/* Check *image (malloc'd, *n bytes) and add PT_GNU_STACK if it is missing.
- * On success *image and *n may have been replaced by a larger malloc'd buffer (the
- * old one is then freed); an image that already has PT_GNU_STACK is left
- * untouched. On failure *image and *n are unchanged and still owned by the caller.
- * Idempotent: patching a patched image changes nothing. */
+/* Check *image (malloc'd, *n bytes) and add PT_GNU_STACK if it is missing:
+ * *image is then realloc'd larger and *n updated. An image that already has
+ * PT_GNU_STACK is left untouched. On failure *n and the image bytes are
+ * unchanged, though *image may point to a realloc'd buffer; it stays the
+ * caller's to free. Idempotent: patching a patched image changes nothing. */
 mi_status mi_elf_check_and_patch(uint8_t **image, size_t *n, mi_diag *d);
 
 /* Check without patching; an image without PT_GNU_STACK is refused. This is the

@@ -68,8 +68,9 @@ static void test_generated_blocks_are_current(void **state) {
     assert_int_equal(differ, 0);
 }
 
-/* The level-3 headings of the chapter whose level-2 heading starts with
- * `chapter`, outside generated blocks; returns how many were put in heads. */
+/* The level-4 headings ("#### ") of the chapter whose level-2 heading starts
+ * with `chapter`, outside generated blocks and code; returns how many were put
+ * in heads. */
 static size_t chapter_headings(const char *chapter, const char **heads, size_t *lens, size_t max) {
     size_t pos = 0, len, k = 0;
     int in_chapter = 0, inside = 0, fence = 0;
@@ -78,9 +79,9 @@ static size_t chapter_headings(const char *chapter, const char **heads, size_t *
         if (starts(s, len, "```")) fence = !fence;
         if (fence || marker(s, len, &inside) || inside) continue;
         if (starts(s, len, "## ")) in_chapter = starts(s, len, chapter);
-        else if (in_chapter && starts(s, len, "### ") && k < max) {
-            heads[k] = s + 4;
-            lens[k] = len - 4;
+        else if (in_chapter && starts(s, len, "#### ") && k < max) {
+            heads[k] = s + 5;
+            lens[k] = len - 5;
             k++;
         }
     }

@@ -285,13 +285,13 @@ static void test_object_fields(void **state) {
     vfail(&t, "object 0 'b4': initial value 0 given without the INIT flag");
     mini(&t);
     t.objs[B4].base = 3;
-    vfail(&t, "object 0 'b4': base 3 given for a STATIC object (must be 0xFFFFFFFF)");
+    vfail(&t, "object 0 'b4': base 3 given for class STATIC (must be 0xFFFFFFFF)");
     mini(&t);
     t.objs[CARR].offset = 2;
-    vfail(&t, "object 6 'carr': offset 2 given for a AUTO object (must be 0)");
+    vfail(&t, "object 6 'carr': offset 2 given for class AUTO (must be 0)");
     mini(&t);
     t.objs[PSP].base = 0;
-    vfail(&t, "object 9 'psp': base 0 given for a PARM object");
+    vfail(&t, "object 9 'psp': base 0 given for class PARM");
 }
 
 /* ---- constants -------------------------------------------------------------------- */
@@ -605,7 +605,8 @@ static void test_forms_svc_k_e(void **state) {
     FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 4, 2)), fx_o(B4));
     vfail(&t, "instruction 1 (SVC): operand 2: BIN(4) object 'b4' not allowed; expected character");
     mini(&t);
-    FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 8, 5)), fx_c(fx_str(&t, "x")), fx_o(B4));
+    uint32_t c5 = fx_int(&t, 8, 5), cx = fx_str(&t, "x");
+    FX_INSN(&t, MI_OP_SVC, 0, fx_c(c5), fx_c(cx), fx_o(B4));
     vfail(&t, "operand 2: CHAR(1) constant 1 not allowed; a receiver cannot be a constant");
     mini(&t);
     FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 8, 7)), fx_o(CH), fx_o(CH), fx_o(B4));
@@ -654,8 +655,7 @@ static void test_pointer_never_set(void **state) {
     FX_INSN(&t, MI_OP_CPYP, 0, fx_o(PSP), fx_o(SP));
     vfail(&t, "pointer 'sp' (object 7) is used but never set (first use: instruction 1 (CPYP))");
     mini(&t);
-    FX_INSN(&t, MI_OP_NOP, 0, (mi_operand){0});
-    t.insns[0].nopnds = 0;
+    fx_insn(&t, MI_OP_NOP, 0, NULL, 0);
     FX_INSN(&t, MI_OP_CALLX, 0, fx_o(SY));
     vfail(&t, "pointer 'sy' (object 8) is used but never set (first use: instruction 2 (CALLX))");
     /* through a BASED object, directly, through a DEFINED overlay, or as an index */
@@ -807,10 +807,8 @@ static void test_structure(void **state) {
     mini(&t);
     FX_INSN(&t, MI_OP_CPYNV, 0, fx_o(B4), fx_o(B4));
     t.insns[0].first = 1;
-    vfail(&t, "instruction 1 (CPYNV): operands 1..3 lie outside the 2 operands");
-    mini(&t);
-    free(t.objs);
-    t.objs = NULL;
+    vfail(&t, "instruction 1 (CPYNV): operands [1, 3) lie outside the 2 operands");
+    mi_template_init(&t);
     t.nobjs = 3;
     vfail(&t, "template has 3 objects but no array for them");
     mini(&t);
@@ -847,7 +845,6 @@ static void test_verify_each(void **state) {
     FX_INSN(&t, MI_OP_B, 0, fx_l(9));                        /* instruction 3 */
     finds f;
     run(&t, &f);
-    dump(&f);
     assert_int_equal(f.n, 3);
     assert_non_null(strstr(f.msg[0], "object 2 'pk': precision 40 not valid"));
     assert_int_equal(f.insn[0], MI_NONE);

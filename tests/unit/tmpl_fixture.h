@@ -20,13 +20,13 @@
 #define TY_SPCPTR ((mi_type){MI_T_SPCPTR, 0, 0, 0})
 #define TY_SYSPTR ((mi_type){MI_T_SYSPTR, 0, 0, 0})
 
-static void *fx_grow(void *p, uint32_t n, size_t sz) {
+static inline void *fx_grow(void *p, uint32_t n, size_t sz) {
     void *q = realloc(p, ((size_t)n + 1) * sz);
     if (q == NULL) abort();
     return q;
 }
 
-static char *fx_strdup(const char *s) {
+static inline char *fx_strdup(const char *s) {
     if (s == NULL) return NULL;
     char *r = strdup(s);
     if (r == NULL) abort();
@@ -34,7 +34,7 @@ static char *fx_strdup(const char *s) {
 }
 
 /* Appends an object; flags get MI_OBJ_HAS_INIT iff init != MI_NONE. */
-static uint32_t fx_obj(mi_template *t, const char *name, mi_type ty, uint32_t dim, uint8_t cls, uint32_t base,
+static inline uint32_t fx_obj(mi_template *t, const char *name, mi_type ty, uint32_t dim, uint8_t cls, uint32_t base,
                        uint32_t offset, uint32_t init) {
     t->objs = fx_grow(t->objs, t->nobjs, sizeof *t->objs);
     t->objs[t->nobjs] = (mi_object){.type = ty, .dim = dim, .cls = cls,
@@ -43,12 +43,12 @@ static uint32_t fx_obj(mi_template *t, const char *name, mi_type ty, uint32_t di
     return t->nobjs++;
 }
 
-static uint32_t fx_static(mi_template *t, const char *name, mi_type ty) {
+static inline uint32_t fx_static(mi_template *t, const char *name, mi_type ty) {
     return fx_obj(t, name, ty, 0, MI_C_STATIC, MI_NONE, 0, MI_NONE);
 }
 
 /* Appends a constant (no deduplication: tests control the pool). */
-static uint32_t fx_const(mi_template *t, mi_type ty, const void *bytes, uint32_t n) {
+static inline uint32_t fx_const(mi_template *t, mi_type ty, const void *bytes, uint32_t n) {
     t->consts = fx_grow(t->consts, t->nconsts, sizeof *t->consts);
     t->constbytes = realloc(t->constbytes, (size_t)t->nconstbytes + n + 1);
     if (t->constbytes == NULL) abort();
@@ -58,29 +58,29 @@ static uint32_t fx_const(mi_template *t, mi_type ty, const void *bytes, uint32_t
     return t->nconsts++;
 }
 
-static uint32_t fx_int(mi_template *t, uint8_t size, int64_t v) {
+static inline uint32_t fx_int(mi_template *t, uint8_t size, int64_t v) {
     uint8_t b[8];
     uint64_t u = (uint64_t)v;
     for (int i = 0; i < 8; i++) b[i] = (uint8_t)(u >> (8 * i));
     return fx_const(t, TY_BIN(size), b, size);
 }
 
-static uint32_t fx_str(mi_template *t, const char *s) {
+static inline uint32_t fx_str(mi_template *t, const char *s) {
     return fx_const(t, TY_CHAR((uint32_t)strlen(s)), s, (uint32_t)strlen(s));
 }
 
-static mi_operand fx_o(uint32_t ref) { return (mi_operand){.kind = MI_O_OBJ, .ref = ref}; }
-static mi_operand fx_c(uint32_t ref) { return (mi_operand){.kind = MI_O_CONST, .ref = ref}; }
-static mi_operand fx_l(uint32_t insn) { return (mi_operand){.kind = MI_O_LABEL, .ref = insn}; }
-static mi_operand fx_elem(uint32_t arr, uint8_t ikind, uint32_t iref) {
+static inline mi_operand fx_o(uint32_t ref) { return (mi_operand){.kind = MI_O_OBJ, .ref = ref}; }
+static inline mi_operand fx_c(uint32_t ref) { return (mi_operand){.kind = MI_O_CONST, .ref = ref}; }
+static inline mi_operand fx_l(uint32_t insn) { return (mi_operand){.kind = MI_O_LABEL, .ref = insn}; }
+static inline mi_operand fx_elem(uint32_t arr, uint8_t ikind, uint32_t iref) {
     return (mi_operand){.kind = MI_O_ELEM, .ref = arr, .sub = {{ikind, iref}, {0, 0}}};
 }
-static mi_operand fx_substr(uint32_t s, uint8_t k1, uint32_t r1, uint8_t k2, uint32_t r2) {
+static inline mi_operand fx_substr(uint32_t s, uint8_t k1, uint32_t r1, uint8_t k2, uint32_t r2) {
     return (mi_operand){.kind = MI_O_SUBSTR, .ref = s, .sub = {{k1, r1}, {k2, r2}}};
 }
 
 /* Appends an instruction whose source line is its 1-based number times 10. */
-static uint32_t fx_insn(mi_template *t, mi_op op, uint8_t mods, const mi_operand *ops, unsigned n) {
+static inline uint32_t fx_insn(mi_template *t, mi_op op, uint8_t mods, const mi_operand *ops, unsigned n) {
     t->insns = fx_grow(t->insns, t->ninsns, sizeof *t->insns);
     t->insns[t->ninsns] = (mi_insn){.op = op, .mods = mods, .nopnds = (uint8_t)n, .first = t->nopnds,
                                     .line = (t->ninsns + 1) * 10};
@@ -94,22 +94,22 @@ static uint32_t fx_insn(mi_template *t, mi_op op, uint8_t mods, const mi_operand
     fx_insn((t), (op), (mods), (mi_operand[]){__VA_ARGS__},                               \
             (unsigned)(sizeof((mi_operand[]){__VA_ARGS__}) / sizeof(mi_operand)))
 
-static void fx_mon(mi_template *t, const char *id, uint32_t from, uint32_t to, uint32_t handler) {
+static inline void fx_mon(mi_template *t, const char *id, uint32_t from, uint32_t to, uint32_t handler) {
     t->mons = fx_grow(t->mons, t->nmons, sizeof *t->mons);
     mi_monitor *m = &t->mons[t->nmons++];
     memset(m->id, 0, sizeof m->id);
-    memcpy(m->id, id, strnlen(id, 7));
+    for (int i = 0; i < 7 && id[i] != '\0'; i++) m->id[i] = id[i];
     m->from = from;
     m->to = to;
     m->handler = handler;
 }
 
-static void fx_label(mi_template *t, const char *name, uint32_t insn) {
+static inline void fx_label(mi_template *t, const char *name, uint32_t insn) {
     t->labels = fx_grow(t->labels, t->nlabels, sizeof *t->labels);
     t->labels[t->nlabels++] = (mi_label){.insn = insn, .name = fx_strdup(name)};
 }
 
-static void fx_extra(mi_template *t, uint32_t id, uint32_t flags, const void *bytes, uint32_t n) {
+static inline void fx_extra(mi_template *t, uint32_t id, uint32_t flags, const void *bytes, uint32_t n) {
     t->extra = fx_grow(t->extra, t->nextra, sizeof *t->extra);
     mi_extra_section *x = &t->extra[t->nextra++];
     x->id = id;
@@ -122,7 +122,7 @@ static void fx_extra(mi_template *t, uint32_t id, uint32_t flags, const void *by
     }
 }
 
-static void fx_source(mi_template *t, const char *file, const char *text) {
+static inline void fx_source(mi_template *t, const char *file, const char *text) {
     t->has_source = 1;
     t->source_file = fx_strdup(file);
     t->source_len = (uint32_t)strlen(text);
@@ -139,7 +139,7 @@ static void fx_source(mi_template *t, const char *file, const char *text) {
  * non-critical sections (ids 0 and 100, so one sorts before the built-ins; kept
  * in id order, the decoder's order, so decode(encode(t)) == t). The
  * constant pool is built in canonical order (INITs in ODT order, then operands). */
-static void fx_sample(mi_template *t) {
+static inline void fx_sample(mi_template *t) {
     mi_template_init(t);
     uint32_t c1 = fx_int(t, 4, 1);                     /* INIT of i */
     uint32_t i = fx_obj(t, "i", TY_BIN(4), 0, MI_C_AUTO, MI_NONE, 0, c1);
@@ -196,7 +196,7 @@ static void fx_sample(mi_template *t) {
 
 /* Every operand form family in one more program: character, bitwise, pointers,
  * services with known and unknown numbers, CALLI/RTNI, compare-and-set. */
-static void fx_sample2(mi_template *t) {
+static inline void fx_sample2(mi_template *t) {
     mi_template_init(t);
     uint32_t a = fx_static(t, "a", TY_CHAR(10));
     uint32_t b = fx_static(t, "b", TY_CHAR(3));
@@ -231,7 +231,7 @@ static void fx_sample2(mi_template *t) {
 }
 
 /* Field-by-field equality of everything the format carries. */
-static int fx_equal(const mi_template *a, const mi_template *b) {
+static inline int fx_equal(const mi_template *a, const mi_template *b) {
 #define FXCHK(c)                                                           \
     do {                                                                   \
         if (!(c)) {                                                        \
@@ -286,17 +286,17 @@ static int fx_equal(const mi_template *a, const mi_template *b) {
 }
 
 /* XXH64 of the template with the checksum field zeroed, stored little-endian. */
-static void fx_fix_checksum(uint8_t *b, size_t n) {
+static inline void fx_fix_checksum(uint8_t *b, size_t n) {
     if (n < 32) return;
     memset(b + 24, 0, 8);
     uint64_t h = XXH64(b, n, 0);
     for (int i = 0; i < 8; i++) b[24 + i] = (uint8_t)(h >> (8 * i));
 }
 
-static void fx_put32(uint8_t *p, uint32_t v) {
+static inline void fx_put32(uint8_t *p, uint32_t v) {
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
-static uint32_t fx_get32(const uint8_t *p) {
+static inline uint32_t fx_get32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 

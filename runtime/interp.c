@@ -1,0 +1,243 @@
+/* The reference interpreter's dispatch loop (forms in interp_int.h).
+ *
+ * Dispatch is behind vmdispatch/vmcase/vmbreak: computed goto by default, a
+ * switch when built with MI_INTERP_SWITCH (cmake -DMI_INTERP_SWITCH=ON). Every
+ * handler either continues with the next instruction (vmbreak), branches (sets
+ * pc), or sets rc and goes to `raise`, which asks the machine for a monitor and
+ * either resumes at its handler or ends the invocation. */
+#include "interp_int.h"
+
+#ifdef MI_INTERP_SWITCH
+#define vmdispatch(x) switch (x)
+#define vmcase(n) case MI_H_##n:
+#define vmbreak break
+#else
+#define vmdispatch(x) goto *disp[x];
+#define vmcase(n) L_##n:
+#define vmbreak                                                                          \
+    do {                                                                                 \
+        ip = pc++;                                                                       \
+        goto *disp[ip->h];                                                               \
+    } while (0)
+#endif
+
+/* ---- fast integer operands ------------------------------------------------ */
+
+static inline mi_exc f_elem(uint8_t *const *base, const dfast *o, uint8_t **p) {
+    int64_t i = o->xm == FM_IMM ? o->imm : mi_fast_ld(o->xit, base[o->xarea] + o->xoff);
+    if (i < 1 || i > (int64_t)o->nelem) return MI_EXC_MCH0603;
+    *p = base[o->area] + o->off + (uint64_t)(i - 1) * o->esize;
+    return MI_EXC_NONE;
+}
+
+static inline mi_exc f_get(uint8_t *const *base, const dfast *o, int64_t *v) {
+    uint8_t *p;
+    if (o->m == FM_IMM) {
+        *v = o->imm;
+        return MI_EXC_NONE;
+    }
+    if (o->m == FM_D) {
+        p = base[o->area] + o->off;
+    } else {
+        mi_exc e = f_elem(base, o, &p);
+        if (e != MI_EXC_NONE) return e;
+    }
+    *v = mi_fast_ld(o->it, p);
+    return MI_EXC_NONE;
+}
+
+static inline mi_exc f_put(uint8_t *const *base, const dfast *o, int64_t v) {
+    uint8_t *p;
+    if (o->m == FM_D) {
+        p = base[o->area] + o->off;
+    } else {
+        mi_exc e = f_elem(base, o, &p);
+        if (e != MI_EXC_NONE) return e;
+    }
+    return mi_fast_st(o->it, p, v);
+}
+
+#define FADDR(o) (base[(o).area] + (o).off)
+
+/* Test entry: the fast path on raw operand bytes (interp_int.h). */
+int mi_interp_fast_arith(mi_op op, int round, const mi_type *rt, uint8_t *r,
+                         const mi_type *at, const uint8_t *a, const mi_type *bt,
+                         const uint8_t *b, mi_exc *exc) {
+    uint8_t ir = mi_interp_fast_type(rt), ia = mi_interp_fast_type(at);
+    uint8_t ib = bt != NULL ? mi_interp_fast_type(bt) : IT_B1;
+    if (ir == IT_NONE || ia == IT_NONE || ib == IT_NONE) return 0;
+    int64_t x = mi_fast_ld(ia, a), y = b != NULL ? mi_fast_ld(ib, b) : 0, z;
+    mi_exc e;
+    switch (op) {
+    case MI_OP_ADDN: case MI_OP_SUBN: case MI_OP_MULN: case MI_OP_DIVN: case MI_OP_REMN:
+        e = mi_fast_arith(op, round, x, y, &z);
+        break;
+    case MI_OP_NEGN: case MI_OP_ABSN: case MI_OP_CPYNV:
+        e = mi_fast_unary(op, x, &z);
+        break;
+    default:
+        return 0;
+    }
+    if (e == MI_EXC_NONE) e = mi_fast_st(ir, r, z);
+    *exc = e;
+    return 1;
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+int mi_interp_exec(mi_invocation *inv) {
+    const mi_icode *ic = inv->prog->icode;
+    const dinsn *const code = ic->code;
+    const dinsn *pc = code, *ip;
+    uint8_t *const *base = inv->base;
+    int rc;
+#ifndef MI_INTERP_SWITCH
+    static const void *const disp[MI_H_COUNT] = {
+#define X(n) &&L_##n,
+        MI_HANDLERS(X)
+#undef X
+    };
+#endif
+
+    for (;;) {
+        ip = pc++;
+        vmdispatch(ip->h) {
+        vmcase(GENERIC) {
+            uint32_t jump = MI_NONE;
+            rc = mi_interp_generic(inv, ip, (uint32_t)(ip - code), &jump);
+            if (rc != 0) goto raise;
+            if (jump != MI_NONE) pc = code + jump;
+            vmbreak;
+        }
+        vmcase(END) vmcase(RTX) return MI_RUN_RETURN;
+        vmcase(NOP) vmbreak;
+        vmcase(B) {
+            pc = code + ip->target;
+            vmbreak;
+        }
+        vmcase(CALLI) {
+            if (inv->rsp >= MI_RSTACK_MAX) {
+                rc = MI_EXC_MIE0001;
+                goto raise;
+            }
+            inv->rstack[inv->rsp++] = (uint32_t)(pc - code);
+            pc = code + ip->target;
+            vmbreak;
+        }
+        vmcase(RTNI) {
+            if (inv->rsp == 0) {
+                rc = MI_EXC_MIE0006;
+                goto raise;
+            }
+            pc = code + inv->rstack[--inv->rsp];
+            vmbreak;
+        }
+
+        /* Integer fast path: any mix of fast operands. */
+        vmcase(I_ADDN) vmcase(I_SUBN) vmcase(I_MULN) vmcase(I_DIVN) vmcase(I_REMN) {
+            int64_t a, b, r;
+            if ((rc = f_get(base, &ip->u.f[1], &a)) != 0 || (rc = f_get(base, &ip->u.f[2], &b)) != 0 ||
+                (rc = mi_fast_arith((mi_op)ip->op, ip->round, a, b, &r)) != 0 ||
+                (rc = f_put(base, &ip->u.f[0], r)) != 0)
+                goto raise;
+            vmbreak;
+        }
+        vmcase(I_NEGN) vmcase(I_ABSN) vmcase(I_CPYNV) {
+            int64_t a, r;
+            if ((rc = f_get(base, &ip->u.f[1], &a)) != 0 ||
+                (rc = mi_fast_unary((mi_op)ip->op, a, &r)) != 0 ||
+                (rc = f_put(base, &ip->u.f[0], r)) != 0)
+                goto raise;
+            vmbreak;
+        }
+        vmcase(I_CMPN) {
+            int64_t a, b;
+            if ((rc = f_get(base, &ip->u.f[0], &a)) != 0 || (rc = f_get(base, &ip->u.f[1], &b)) != 0)
+                goto raise;
+            if ((ip->cmask >> (mi_fast_cmp(a, b) + 1)) & 1) pc = code + ip->target;
+            vmbreak;
+        }
+        vmcase(I_CMPNI) {
+            int64_t a, b;
+            if ((rc = f_get(base, &ip->u.f[1], &a)) != 0 || (rc = f_get(base, &ip->u.f[2], &b)) != 0 ||
+                (rc = f_put(base, &ip->u.f[0], (ip->cmask >> (mi_fast_cmp(a, b) + 1)) & 1)) != 0)
+                goto raise;
+            vmbreak;
+        }
+
+        /* BIN(4) and BIN(8) objects and constants. */
+#define LD4(o) ((int64_t)(int32_t)mi_ld32(FADDR(o)))
+#define LD8(o) ((int64_t)mi_ld64(FADDR(o)))
+#define W4(name, bval, ovf)                                                              \
+    vmcase(name) {                                                                       \
+        int64_t a = LD4(ip->u.f[1]), b = (bval), r;                                      \
+        if (ovf(a, b, &r) || r < INT32_MIN || r > INT32_MAX) {                           \
+            rc = MI_EXC_MCH1210;                                                         \
+            goto raise;                                                                  \
+        }                                                                                \
+        mi_st32(FADDR(ip->u.f[0]), (uint32_t)r);                                         \
+        vmbreak;                                                                         \
+    }
+#define W8(name, bval, ovf)                                                              \
+    vmcase(name) {                                                                       \
+        int64_t a = LD8(ip->u.f[1]), b = (bval), r;                                      \
+        if (ovf(a, b, &r)) {                                                             \
+            rc = MI_EXC_MCH1210;                                                         \
+            goto raise;                                                                  \
+        }                                                                                \
+        mi_st64(FADDR(ip->u.f[0]), (uint64_t)r);                                         \
+        vmbreak;                                                                         \
+    }
+        W4(ADDN_W4_DD, LD4(ip->u.f[2]), __builtin_add_overflow)
+        W4(SUBN_W4_DD, LD4(ip->u.f[2]), __builtin_sub_overflow)
+        W4(MULN_W4_DD, LD4(ip->u.f[2]), __builtin_mul_overflow)
+        W4(ADDN_W4_DI, ip->u.f[2].imm, __builtin_add_overflow)
+        W4(SUBN_W4_DI, ip->u.f[2].imm, __builtin_sub_overflow)
+        W4(MULN_W4_DI, ip->u.f[2].imm, __builtin_mul_overflow)
+        W8(ADDN_W8_DD, LD8(ip->u.f[2]), __builtin_add_overflow)
+        W8(SUBN_W8_DD, LD8(ip->u.f[2]), __builtin_sub_overflow)
+        W8(MULN_W8_DD, LD8(ip->u.f[2]), __builtin_mul_overflow)
+        W8(ADDN_W8_DI, ip->u.f[2].imm, __builtin_add_overflow)
+        W8(SUBN_W8_DI, ip->u.f[2].imm, __builtin_sub_overflow)
+        W8(MULN_W8_DI, ip->u.f[2].imm, __builtin_mul_overflow)
+        vmcase(CPYNV_W4_D) {
+            mi_st32(FADDR(ip->u.f[0]), mi_ld32(FADDR(ip->u.f[1])));
+            vmbreak;
+        }
+        vmcase(CPYNV_W4_I) {
+            mi_st32(FADDR(ip->u.f[0]), (uint32_t)ip->u.f[1].imm);
+            vmbreak;
+        }
+        vmcase(CPYNV_W8_D) {
+            mi_st64(FADDR(ip->u.f[0]), mi_ld64(FADDR(ip->u.f[1])));
+            vmbreak;
+        }
+        vmcase(CPYNV_W8_I) {
+            mi_st64(FADDR(ip->u.f[0]), (uint64_t)ip->u.f[1].imm);
+            vmbreak;
+        }
+#define CMP(name, aval, bval)                                                            \
+    vmcase(name) {                                                                       \
+        if ((ip->cmask >> (mi_fast_cmp((aval), (bval)) + 1)) & 1) pc = code + ip->target; \
+        vmbreak;                                                                         \
+    }
+        CMP(CMPN_W4_DD, LD4(ip->u.f[0]), LD4(ip->u.f[1]))
+        CMP(CMPN_W4_DI, LD4(ip->u.f[0]), ip->u.f[1].imm)
+        CMP(CMPN_W8_DD, LD8(ip->u.f[0]), LD8(ip->u.f[1]))
+        CMP(CMPN_W8_DI, LD8(ip->u.f[0]), ip->u.f[1].imm)
+#ifdef MI_INTERP_SWITCH
+        default:
+            return MI_RUN_RETURN; /* unreachable: every handler is a case */
+#endif
+        }
+        continue;
+
+    raise: /* rc: an mi_exc, MI_X_PERCOLATE or MI_X_EXIT */
+        if (rc == MI_X_EXIT) return MI_RUN_EXIT;
+        {
+            int32_t h = mi_machine_raise(inv, (uint32_t)(ip - code), rc > 0 ? (mi_exc)rc : MI_EXC_NONE);
+            if (h < 0) return MI_RUN_EXC;
+            pc = code + h;
+        }
+    }
+}

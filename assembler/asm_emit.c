@@ -49,7 +49,7 @@ static int pos_before(asm_pos a, asm_pos b) { return a.line < b.line || (a.line 
 
 static void sort_msgs(asm_prog *P) {
     mi_asm_diags *dg = P->dg;
-    if (dg == NULL || P->nmpos > dg->n) return;
+    if (dg == NULL || P->nmpos < 2 || P->nmpos > dg->n) return;
     char **m = dg->msgs + (dg->n - P->nmpos);
     for (uint32_t i = 1; i < P->nmpos; i++) /* stable insertion sort of at most 51 */
         for (uint32_t j = i; j > 0 && pos_before(P->mpos[j], P->mpos[j - 1]); j--) {
@@ -339,7 +339,7 @@ static void build(asm_prog *P, const char *text, size_t n, const mi_asm_opts *o,
     }
 
     /* other sections, carried verbatim, in id order */
-    qsort(P->extra, P->nextra, sizeof *P->extra, cmp_extra);
+    if (P->nextra > 1) qsort(P->extra, P->nextra, sizeof *P->extra, cmp_extra);
     t->extra = calloc(P->nextra ? P->nextra : 1, sizeof *t->extra);
     if (t->extra == NULL) goto oom;
     t->nextra = P->nextra;

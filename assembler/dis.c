@@ -291,7 +291,8 @@ static int put_const_ref(dis *D, uint32_t c, const mi_type *init_to) {
     const mi_const *k = &t->consts[c];
     if (k->offset > t->nconstbytes || k->nbytes > t->nconstbytes - k->offset)
         return fail(D, MI_E_FORMAT, "constant %u lies outside the constant bytes", (unsigned)c);
-    return put_const(D, &k->type, t->constbytes + k->offset, k->nbytes, init_to);
+    static const uint8_t none[1];
+    return put_const(D, &k->type, t->constbytes ? t->constbytes + k->offset : none, k->nbytes, init_to);
 }
 
 /* ---- names ---- */

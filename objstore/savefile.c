@@ -835,9 +835,9 @@ static mi_status do_restore(mi_store *s, void *ctx, mi_diag *d) {
         }
     }
     if (conflicts > 0 && !(c->flags & MI_STORE_REPLACE))
-        return mi_diag_set(d, MI_E_EXISTS, "restore %s: %s already exists%s (use --replace to "
-                           "replace); nothing was restored", c->name, first,
-                           conflicts > 1 ? " and others" : "");
+        return mi_diag_set(d, MI_E_EXISTS, "restore %s: %s%s already exist%s (use --replace "
+                           "to replace); nothing was restored", c->name, first,
+                           conflicts > 1 ? " and other objects" : "", conflicts > 1 ? "" : "s");
     res->replaced = conflicts;
     if (c->lib != NULL) {
         int created = 0;

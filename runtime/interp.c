@@ -46,15 +46,15 @@ static inline mi_exc f_get(uint8_t *const *base, const dfast *o, int64_t *v) {
     return MI_EXC_NONE;
 }
 
-static inline mi_exc f_put(uint8_t *const *base, const dfast *o, int64_t v) {
-    uint8_t *p;
+/* The receiver's address, resolved before the sources are read so that a bad
+ * receiver index is found in the same order as on the generic path (operands in
+ * order, then the operation). */
+static inline mi_exc f_addr(uint8_t *const *base, const dfast *o, uint8_t **p) {
     if (o->m == FM_D) {
-        p = base[o->area] + o->off;
-    } else {
-        mi_exc e = f_elem(base, o, &p);
-        if (e != MI_EXC_NONE) return e;
+        *p = base[o->area] + o->off;
+        return MI_EXC_NONE;
     }
-    return mi_fast_st(o->it, p, v);
+    return f_elem(base, o, p);
 }
 
 #define FADDR(o) (base[(o).area] + (o).off)
@@ -136,17 +136,19 @@ int mi_interp_exec(mi_invocation *inv) {
         /* Integer fast path: any mix of fast operands. */
         vmcase(I_ADDN) vmcase(I_SUBN) vmcase(I_MULN) vmcase(I_DIVN) vmcase(I_REMN) {
             int64_t a, b, r;
-            if ((rc = f_get(base, &ip->u.f[1], &a)) != 0 || (rc = f_get(base, &ip->u.f[2], &b)) != 0 ||
+            uint8_t *rp;
+            if ((rc = f_addr(base, &ip->u.f[0], &rp)) != 0 || (rc = f_get(base, &ip->u.f[1], &a)) != 0 ||
+                (rc = f_get(base, &ip->u.f[2], &b)) != 0 ||
                 (rc = mi_fast_arith((mi_op)ip->op, ip->round, a, b, &r)) != 0 ||
-                (rc = f_put(base, &ip->u.f[0], r)) != 0)
+                (rc = mi_fast_st(ip->u.f[0].it, rp, r)) != 0)
                 goto raise;
             vmbreak;
         }
         vmcase(I_NEGN) vmcase(I_ABSN) vmcase(I_CPYNV) {
             int64_t a, r;
-            if ((rc = f_get(base, &ip->u.f[1], &a)) != 0 ||
-                (rc = mi_fast_unary((mi_op)ip->op, a, &r)) != 0 ||
-                (rc = f_put(base, &ip->u.f[0], r)) != 0)
+            uint8_t *rp;
+            if ((rc = f_addr(base, &ip->u.f[0], &rp)) != 0 || (rc = f_get(base, &ip->u.f[1], &a)) != 0 ||
+                (rc = mi_fast_unary((mi_op)ip->op, a, &r)) != 0 || (rc = mi_fast_st(ip->u.f[0].it, rp, r)) != 0)
                 goto raise;
             vmbreak;
         }
@@ -159,8 +161,10 @@ int mi_interp_exec(mi_invocation *inv) {
         }
         vmcase(I_CMPNI) {
             int64_t a, b;
-            if ((rc = f_get(base, &ip->u.f[1], &a)) != 0 || (rc = f_get(base, &ip->u.f[2], &b)) != 0 ||
-                (rc = f_put(base, &ip->u.f[0], (ip->cmask >> (mi_fast_cmp(a, b) + 1)) & 1)) != 0)
+            uint8_t *rp;
+            if ((rc = f_addr(base, &ip->u.f[0], &rp)) != 0 || (rc = f_get(base, &ip->u.f[1], &a)) != 0 ||
+                (rc = f_get(base, &ip->u.f[2], &b)) != 0 ||
+                (rc = mi_fast_st(ip->u.f[0].it, rp, (ip->cmask >> (mi_fast_cmp(a, b) + 1)) & 1)) != 0)
                 goto raise;
             vmbreak;
         }

@@ -19,6 +19,7 @@
     X(MI_E_STORE, "object store error")                                        \
     X(MI_E_UNSUPPORTED, "not supported on this host")                         \
     X(MI_E_EXCEPTION, "unhandled MI exception")                               \
+    X(MI_E_IMAGE, "invalid native image")                               \
     X(MI_E_INTERNAL, "internal error")
 
 typedef enum mi_status {

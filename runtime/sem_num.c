@@ -67,93 +67,167 @@ int mi_sem_numeric_ok(const mi_type *t) {
 
 /* ---- packed and zoned decimal bytes */
 
-/* PKD with at most 19 digit nibbles before the last byte's digit: the
- * magnitude fits 64 bits. prec odd: no pad nibble; even: p[0]'s high nibble. */
+/* The first n <= 8 bytes at p as a big-endian integer. */
+static inline uint64_t load_be(const uint8_t *p, unsigned n) {
+    if (n == 8) return __builtin_bswap64(mi_ld64(p));
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++) v = (v << 8) | p[i];
+    return v;
+}
+
+/* Up to 15 BCD nibbles in the low bits of v (zero above): all 0-9? Adding 6
+ * to a nibble carries out of it exactly when it is above 9. */
+static inline int bcd_valid(uint64_t v) {
+    const uint64_t six = UINT64_C(0x0666666666666666);
+    return (((v + six) ^ v ^ six) & UINT64_C(0x1111111111111110)) == 0;
+}
+
+/* Up to 16 valid BCD nibbles -> binary, combining lanes pairwise (SWAR). */
+static inline uint64_t bcd_to_bin(uint64_t v) {
+    v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) + ((v >> 4) & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 10u;
+    v = (v & UINT64_C(0x00FF00FF00FF00FF)) + ((v >> 8) & UINT64_C(0x00FF00FF00FF00FF)) * 100u;
+    v = (v & UINT64_C(0x0000FFFF0000FFFF)) + ((v >> 16) & UINT64_C(0x0000FFFF0000FFFF)) * 10000u;
+    return (v & 0xFFFFFFFFu) + (v >> 32) * 100000000u;
+}
+
+/* PKD of at most 18 digits. prec odd: no pad nibble; even: the nibble above
+ * the digits must be 0. */
 static inline mi_exc pkd_get64(const uint8_t *p, unsigned prec, uint64_t *mag, int *neg) {
     unsigned nb = prec / 2 + 1;
-    uint64_t acc = 0;
-    if (!(prec & 1u) && (p[0] >> 4) != 0) return MI_EXC_MCH1202;
-    for (unsigned i = 0; i + 1 < nb; i++) {
-        unsigned hi = p[i] >> 4, lo = p[i] & 15u;
-        if (hi > 9 || lo > 9) return MI_EXC_MCH1202;
-        acc = acc * 100u + hi * 10u + lo;
+    uint64_t lo, hi = 0;
+    if (nb <= 8) {
+        lo = load_be(p, nb);
+    } else { /* 16..18 digits: the last 8 bytes hold 15 digits and the sign */
+        hi = load_be(p, nb - 8);
+        lo = load_be(p + nb - 8, 8);
+        if (!bcd_valid(hi) || (hi >> (4 * (prec - 15))) != 0) return MI_EXC_MCH1202;
     }
-    unsigned d = p[nb - 1] >> 4, sign = p[nb - 1] & 15u;
-    if (d > 9 || sign < 10) return MI_EXC_MCH1202;
-    *mag = acc * 10u + d;
-    *neg = sign == 0xB || sign == 0xD;
+    unsigned sign = (unsigned)(lo & 15u);
+    lo >>= 4;
+    if (sign < 10 || !bcd_valid(lo) || (nb <= 8 && (lo >> (4 * prec)) != 0)) return MI_EXC_MCH1202;
+    *mag = nb <= 8 ? bcd_to_bin(lo) : bcd_to_bin(hi) * UINT64_C(1000000000000000) + bcd_to_bin(lo);
+    *neg = (0x2800u >> sign) & 1u; /* B and D */
     return MI_EXC_NONE;
 }
 
 /* prec 19..31: the last 9 bytes are 17 digits and the sign (an odd-precision
  * PKD(17) of their own), the bytes before them the higher digit pairs. */
 static mi_exc pkd_get128(const uint8_t *p, unsigned prec, mi_u128 *mag, int *neg) {
-    unsigned nb = prec / 2 + 1, nhi = nb - 9;
-    uint64_t hi = 0, lo;
-    if (!(prec & 1u) && (p[0] >> 4) != 0) return MI_EXC_MCH1202;
-    for (unsigned i = 0; i < nhi; i++) {
-        unsigned h = p[i] >> 4, l = p[i] & 15u;
-        if (h > 9 || l > 9) return MI_EXC_MCH1202;
-        hi = hi * 100u + h * 10u + l;
-    }
+    unsigned nb = prec / 2 + 1, nhi = nb - 9; /* 1..7 */
+    uint64_t hi = load_be(p, nhi), lo;
+    if (!bcd_valid(hi) || (hi >> (4 * (prec - 17))) != 0) return MI_EXC_MCH1202;
     mi_exc e = pkd_get64(p + nhi, 17, &lo, neg);
     if (e != MI_EXC_NONE) return e;
-    *mag = (mi_u128)hi * UINT64_C(100000000000000000) + lo;
+    *mag = (mi_u128)bcd_to_bin(hi) * UINT64_C(100000000000000000) + lo;
     return MI_EXC_NONE;
 }
 
-static inline void put_pairs(uint8_t *p, unsigned n, uint64_t v) {
-    for (unsigned i = n; i-- > 0;) {
-        unsigned two = (unsigned)(v % 100u);
-        v /= 100u;
-        p[i] = (uint8_t)(((two / 10u) << 4) | (two % 10u));
+#define BCD1(x) (uint8_t)((((x) / 10) << 4) | ((x) % 10))
+#define BCD10(t) BCD1(t##0), BCD1(t##1), BCD1(t##2), BCD1(t##3), BCD1(t##4), \
+                 BCD1(t##5), BCD1(t##6), BCD1(t##7), BCD1(t##8), BCD1(t##9)
+static const uint8_t bcd2[100] = {BCD1(0), BCD1(1), BCD1(2), BCD1(3), BCD1(4), BCD1(5),
+                                  BCD1(6), BCD1(7), BCD1(8), BCD1(9), BCD10(1), BCD10(2),
+                                  BCD10(3), BCD10(4), BCD10(5), BCD10(6), BCD10(7), BCD10(8),
+                                  BCD10(9)};
+
+/* n bytes of digit pairs ending at p + n; m < 100^n */
+static inline void put_pairs(uint8_t *p, unsigned n, uint64_t m) {
+    while (n >= 4 && m > UINT32_MAX) { /* 32-bit divisions are cheaper */
+        uint32_t lo = (uint32_t)(m % 100000000u);
+        m /= 100000000u;
+        for (int k = 0; k < 4; k++) {
+            p[--n] = bcd2[lo % 100u];
+            lo /= 100u;
+        }
+    }
+    uint32_t m32 = (uint32_t)m;
+    while (n > 0) {
+        p[--n] = bcd2[m32 % 100u];
+        m32 /= 100u;
     }
 }
 
 /* mag < 10^prec; a 0 pad nibble comes out by itself */
-static void pkd_put(uint8_t *p, unsigned prec, mi_u128 mag, int neg) {
+static inline void pkd_put64(uint8_t *p, unsigned prec, uint64_t m, int neg) {
     unsigned nb = prec / 2 + 1;
+    p[nb - 1] = (uint8_t)(((m % 10u) << 4) | (neg ? 0xDu : 0xCu));
+    put_pairs(p, nb - 1, m / 10u);
+}
+
+static void pkd_put(uint8_t *p, unsigned prec, mi_u128 mag, int neg) {
     if (mag >> 64 == 0) {
-        uint64_t m = (uint64_t)mag;
-        p[nb - 1] = (uint8_t)(((m % 10u) << 4) | (neg ? 0xDu : 0xCu));
-        put_pairs(p, nb - 1, m / 10u);
+        pkd_put64(p, prec, (uint64_t)mag, neg);
         return;
     }
     const uint64_t e17 = UINT64_C(100000000000000000);
-    uint64_t lo = (uint64_t)(mag % e17), hi = (uint64_t)(mag / e17);
-    pkd_put(p + nb - 9, 17, lo, neg);
-    put_pairs(p, nb - 9, hi);
+    unsigned nb = prec / 2 + 1;
+    pkd_put64(p + nb - 9, 17, (uint64_t)(mag % e17), neg);
+    put_pairs(p, nb - 9, (uint64_t)(mag / e17));
 }
 
-static mi_exc znd_get(const uint8_t *p, unsigned prec, mi_u128 *mag, int *neg) {
-    uint64_t acc = 0;
+/* 8 ASCII digits (zone 3 everywhere) -> binary; 0 if any byte is not one. */
+static inline int znd8(const uint8_t *p, uint64_t *out) {
+    uint64_t v = __builtin_bswap64(mi_ld64(p));
+    uint64_t d = v & UINT64_C(0x0F0F0F0F0F0F0F0F);
+    if ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) != UINT64_C(0x3030303030303030) ||
+        ((d + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) != 0)
+        return 0;
+    d = (d & UINT64_C(0x00FF00FF00FF00FF)) * 1u + ((d >> 8) & UINT64_C(0x00FF00FF00FF00FF)) * 10u;
+    d = (d & UINT64_C(0x0000FFFF0000FFFF)) + ((d >> 16) & UINT64_C(0x0000FFFF0000FFFF)) * 100u;
+    *out = (d & 0xFFFFFFFFu) + (d >> 32) * 10000u;
+    return 1;
+}
+
+static inline mi_exc znd_get(const uint8_t *p, unsigned prec, mi_u128 *mag, int *neg) {
     mi_u128 big = 0;
-    unsigned nacc = 0;
-    for (unsigned i = 0; i + 1 < prec; i++) {
-        unsigned b = p[i];
-        if ((b & 0xF0u) != 0x30u || (b & 15u) > 9) return MI_EXC_MCH1202;
-        acc = acc * 10u + (b & 15u);
-        if (++nacc == 18) {
-            big = big * UINT64_C(1000000000000000000) + acc;
+    uint64_t acc = 0;
+    unsigned i = 0, nacc = 0;
+    for (; i + 8 < prec; i += 8) { /* all but the last byte, 8 at a time */
+        uint64_t v;
+        if (!znd8(p + i, &v)) return MI_EXC_MCH1202;
+        if (nacc + 8 > 19) {
+            big = big * (uint64_t)pow10_tab[nacc] + acc;
             acc = 0;
             nacc = 0;
         }
+        acc = acc * 100000000u + v;
+        nacc += 8;
     }
-    unsigned b = p[prec - 1], zone = b >> 4;
-    if ((zone != 3 && zone != 7) || (b & 15u) > 9) return MI_EXC_MCH1202;
-    acc = acc * 10u + (b & 15u);
-    nacc++;
+    for (; i < prec; i++) { /* acc keeps at most 19 digits: < 2^64 */
+        unsigned b = p[i], zone = b >> 4;
+        if ((zone != 3 && !(zone == 7 && i + 1 == prec)) || (b & 15u) > 9) return MI_EXC_MCH1202;
+        if (nacc == 19) {
+            big = big * (uint64_t)pow10_tab[nacc] + acc;
+            acc = 0;
+            nacc = 0;
+        }
+        acc = acc * 10u + (b & 15u);
+        nacc++;
+    }
     *mag = big == 0 ? acc : big * (uint64_t)pow10_tab[nacc] + acc;
-    *neg = zone == 7;
+    *neg = (p[prec - 1] >> 4) == 7;
     return MI_EXC_NONE;
 }
 
-static void znd_put(uint8_t *p, unsigned prec, mi_u128 mag, int neg) {
+static const char dig2[200] = "0001020304050607080910111213141516171819"
+                              "2021222324252627282930313233343536373839"
+                              "4041424344454647484950515253545556575859"
+                              "6061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
+
+static inline void znd_put(uint8_t *p, unsigned prec, mi_u128 mag, int neg) {
     uint64_t lo = (uint64_t)(mag % UINT64_C(1000000000000000000));
     uint64_t hi = (uint64_t)(mag / UINT64_C(1000000000000000000));
-    for (unsigned i = prec, k = 0; i-- > 0; k++) {
+    unsigned i = prec, k = 0;
+    for (; i >= 2 && k + 2 <= 18; i -= 2, k += 2) { /* two digits of lo at a time */
+        unsigned two = (unsigned)(lo % 100u);
+        lo /= 100u;
+        p[i - 1] = (uint8_t)dig2[2 * two + 1];
+        p[i - 2] = (uint8_t)dig2[2 * two];
+    }
+    for (; i > 0; i--, k++) {
         if (k == 18) lo = hi;
-        p[i] = (uint8_t)(0x30u + lo % 10u);
+        p[i - 1] = (uint8_t)(0x30u + lo % 10u);
         lo /= 10u;
     }
     if (neg) p[prec - 1] = (uint8_t)(0x70u | (p[prec - 1] & 15u));
@@ -385,6 +459,175 @@ mi_exc mi_sem_store_f(const mi_type *rt, uint8_t *r, double d, int rnd) {
     }
 }
 
+/* ---- the int64 path: every operand a BIN, a UBIN below 8 bytes, or a
+ * PKD/ZND of at most 18 digits, so coefficients fit int64. Anything that would
+ * overflow int64 returns WIDE and the instruction continues on the __int128
+ * path, which computes it from the operand bytes again. */
+
+#define WIDE MI_EXC_COUNT
+
+static inline int small_type(const mi_type *t) {
+    switch (t->kind) {
+    case MI_T_BIN: return t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8;
+    case MI_T_UBIN: return t->size == 1 || t->size == 2 || t->size == 4;
+    case MI_T_PKD:
+    case MI_T_ZND: return t->size >= 1 && t->size <= 18 && t->scale <= t->size;
+    default: return 0;
+    }
+}
+
+static inline unsigned small_scale(const mi_type *t) {
+    return t->kind == MI_T_PKD || t->kind == MI_T_ZND ? t->scale : 0;
+}
+
+static inline uint64_t p10u(unsigned k) { return (uint64_t)pow10_tab[k]; } /* k <= 19 */
+
+static inline mi_exc load_small(const mi_type *t, const uint8_t *p, int64_t *c) {
+    switch (t->kind) {
+    case MI_T_BIN:
+        switch (t->size) {
+        case 1: *c = (int8_t)p[0]; break;
+        case 2: *c = (int16_t)mi_ld16(p); break;
+        case 4: *c = (int32_t)mi_ld32(p); break;
+        default: *c = (int64_t)mi_ld64(p); break;
+        }
+        return MI_EXC_NONE;
+    case MI_T_UBIN:
+        *c = t->size == 1 ? p[0] : t->size == 2 ? mi_ld16(p) : (int64_t)mi_ld32(p);
+        return MI_EXC_NONE;
+    case MI_T_PKD: {
+        uint64_t m;
+        int neg;
+        mi_exc e = pkd_get64(p, t->size, &m, &neg);
+        *c = neg ? -(int64_t)m : (int64_t)m; /* m < 10^18 */
+        return e;
+    }
+    default: {
+        mi_u128 m;
+        int neg;
+        mi_exc e = znd_get(p, t->size, &m, &neg);
+        *c = neg ? -(int64_t)m : (int64_t)m;
+        return e;
+    }
+    }
+}
+
+/* z / 10^k truncated toward zero, or rounded half away from zero */
+static inline int64_t div10_64(int64_t z, unsigned k, int rnd) {
+    if (k == 0) return z;
+    uint64_t m = z < 0 ? -(uint64_t)z : (uint64_t)z, q = 0;
+    if (k <= 19) { /* beyond, |z| < 2^63 < 10^19 / 2 gives 0 */
+        uint64_t pk = p10u(k);
+        q = m / pk;
+        if (rnd && m % pk >= pk / 2) q++;
+    }
+    return z < 0 ? -(int64_t)q : (int64_t)q;
+}
+
+static inline mi_exc put_int64(const mi_type *rt, uint8_t *r, int64_t v) {
+    switch (rt->size) {
+    case 1:
+        if (rt->kind == MI_T_BIN ? v < -128 || v > 127 : v < 0 || v > 255) return MI_EXC_MCH1210;
+        r[0] = (uint8_t)v;
+        return MI_EXC_NONE;
+    case 2:
+        if (rt->kind == MI_T_BIN ? v < -32768 || v > 32767 : v < 0 || v > 65535) return MI_EXC_MCH1210;
+        mi_st16(r, (uint16_t)v);
+        return MI_EXC_NONE;
+    case 4:
+        if (rt->kind == MI_T_BIN ? v < INT32_MIN || v > INT32_MAX : v < 0 || v > UINT32_MAX)
+            return MI_EXC_MCH1210;
+        mi_st32(r, (uint32_t)v);
+        return MI_EXC_NONE;
+    case 8:
+        if (rt->kind == MI_T_UBIN && v < 0) return MI_EXC_MCH1210;
+        mi_st64(r, (uint64_t)v);
+        return MI_EXC_NONE;
+    default: return MI_EXC_MCH1210;
+    }
+}
+
+static inline mi_exc store_small(const mi_type *rt, uint8_t *r, int64_t z, unsigned sz, int rnd) {
+    switch (rt->kind) {
+    case MI_T_BIN:
+    case MI_T_UBIN: return put_int64(rt, r, div10_64(z, sz, rnd));
+    case MI_T_PKD:
+    case MI_T_ZND: {
+        unsigned p = rt->size, s = rt->scale;
+        int64_t v = z;
+        if (p < 1 || p > 31 || s > p) return MI_EXC_MCH1210;
+        if (sz > s) {
+            v = div10_64(z, sz - s, rnd);
+        } else if (sz < s && (s - sz > 18 || __builtin_mul_overflow(z, (int64_t)p10u(s - sz), &v))) {
+            return mi_sem_store_x(rt, r, z, (int)sz, rnd);
+        }
+        uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
+        if (p < 20 && m >= p10u(p)) return MI_EXC_MCH1210;
+        if (rt->kind == MI_T_PKD) pkd_put64(r, p, m, v < 0);
+        else znd_put(r, p, m, v < 0);
+        return MI_EXC_NONE;
+    }
+    default: return mi_sem_store_x(rt, r, z, (int)sz, rnd);
+    }
+}
+
+/* bring x and y to the larger of their scales; 0 on overflow */
+static inline int align64(int64_t *x, unsigned *sx, int64_t *y, unsigned *sy) {
+    if (*sx < *sy) {
+        if (*sy - *sx > 18 || __builtin_mul_overflow(*x, (int64_t)p10u(*sy - *sx), x)) return 0;
+        *sx = *sy;
+    } else if (*sy < *sx) {
+        if (*sx - *sy > 18 || __builtin_mul_overflow(*y, (int64_t)p10u(*sx - *sy), y)) return 0;
+        *sy = *sx;
+    }
+    return 1;
+}
+
+static inline mi_exc arith_small(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
+                                 const mi_type *at, const uint8_t *a,
+                                 const mi_type *bt, const uint8_t *b) {
+    int64_t x, y, z;
+    unsigned sx = small_scale(at), sy = small_scale(bt), sz;
+    mi_exc e = load_small(at, a, &x);
+    if (e != MI_EXC_NONE) return e;
+    e = load_small(bt, b, &y);
+    if (e != MI_EXC_NONE) return e;
+    switch (op) {
+    case MI_OP_ADDN:
+    case MI_OP_SUBN:
+        if (!align64(&x, &sx, &y, &sy)) return WIDE;
+        if (op == MI_OP_ADDN ? __builtin_add_overflow(x, y, &z) : __builtin_sub_overflow(x, y, &z))
+            return WIDE;
+        sz = sx;
+        break;
+    case MI_OP_MULN:
+        if (__builtin_mul_overflow(x, y, &z)) return WIDE;
+        sz = sx + sy;
+        break;
+    case MI_OP_DIVN: {
+        if (y == 0) return MI_EXC_MCH1211;
+        if (rt->kind == MI_T_FLT) return WIDE;
+        /* the quotient truncated at rs + 1 fractional digits */
+        int ex = (int)(sy + small_scale(rt) + 1) - (int)sx;
+        if (ex > 0 ? ex > 18 || __builtin_mul_overflow(x, (int64_t)p10u((unsigned)ex), &x)
+                   : ex < 0 && (-ex > 18 || __builtin_mul_overflow(y, (int64_t)p10u((unsigned)-ex), &y)))
+            return WIDE;
+        if (x == INT64_MIN && y == -1) return WIDE;
+        z = x / y;
+        sz = small_scale(rt) + 1;
+        break;
+    }
+    case MI_OP_REMN:
+        if (y == 0) return MI_EXC_MCH1211;
+        if (!align64(&x, &sx, &y, &sy)) return WIDE;
+        z = y == -1 ? 0 : x % y; /* C's % truncates: a - b * trunc(a / b) */
+        sz = sx;
+        break;
+    default: return MI_EXC_MIE0008;
+    }
+    return store_small(rt, r, z, sz, rnd);
+}
+
 /* ---- arithmetic */
 
 /* c := c * 10^k keeping |c| < FIT; 0 if it would not */
@@ -456,6 +699,10 @@ static int div_to_flt(const mi_type *rt, uint8_t *r, mi_xval *x, mi_xval *y) {
 mi_exc mi_sem_arith(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
                     const mi_type *at, const uint8_t *a,
                     const mi_type *bt, const uint8_t *b) {
+    if (small_type(at) && small_type(bt)) {
+        mi_exc e = arith_small(op, rnd, rt, r, at, a, bt, b);
+        if (e != WIDE) return e;
+    }
     mi_xval x, y;
     mi_exc e = mi_sem_load_x(at, a, &x);
     if (e != MI_EXC_NONE) return e;
@@ -511,10 +758,19 @@ general:
 
 mi_exc mi_sem_unary(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
                     const mi_type *at, const uint8_t *a) {
+    if (op != MI_OP_NEGN && op != MI_OP_ABSN && op != MI_OP_CPYNV) return MI_EXC_MIE0008;
+    if (small_type(at)) {
+        int64_t v;
+        mi_exc e = load_small(at, a, &v);
+        if (e != MI_EXC_NONE) return e;
+        if (v != INT64_MIN) {
+            if (op == MI_OP_NEGN || (op == MI_OP_ABSN && v < 0)) v = -v;
+            return store_small(rt, r, v, small_scale(at), rnd);
+        }
+    }
     mi_xval x;
     mi_exc e = mi_sem_load_x(at, a, &x);
     if (e != MI_EXC_NONE) return e;
-    if (op != MI_OP_NEGN && op != MI_OP_ABSN && op != MI_OP_CPYNV) return MI_EXC_MIE0008;
     if (x.flt) {
         double z = x.f;
         if (op == MI_OP_NEGN) z = -z;
@@ -531,6 +787,18 @@ mi_exc mi_sem_unary(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
 
 mi_exc mi_sem_cmpn(int *cmp, const mi_type *at, const uint8_t *a,
                    const mi_type *bt, const uint8_t *b) {
+    if (small_type(at) && small_type(bt)) {
+        int64_t u, w;
+        unsigned su = small_scale(at), sw = small_scale(bt);
+        mi_exc e = load_small(at, a, &u);
+        if (e != MI_EXC_NONE) return e;
+        e = load_small(bt, b, &w);
+        if (e != MI_EXC_NONE) return e;
+        if (align64(&u, &su, &w, &sw)) {
+            *cmp = (u > w) - (u < w);
+            return MI_EXC_NONE;
+        }
+    }
     mi_xval x, y;
     mi_exc e = mi_sem_load_x(at, a, &x);
     if (e != MI_EXC_NONE) return e;

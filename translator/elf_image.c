@@ -56,7 +56,7 @@ static mi_status bad(img *m, const char *fmt, ...) {
         vsnprintf(m->d->msg + k, sizeof m->d->msg - (size_t)k, fmt, ap);
         va_end(ap);
     }
-    return MI_E_FORMAT;
+    return MI_E_IMAGE;
 }
 
 static bool in_file(const img *m, uint64_t off, uint64_t len) {
@@ -397,6 +397,11 @@ static mi_status check_relocs(img *m, const symtab *t, uint64_t vaddr, uint64_t 
         Elf64_Rela r;
         memcpy(&r, m->p + off + k * sizeof r, sizeof r);
         uint64_t type = ELF64_R_TYPE(r.r_info), sym = ELF64_R_SYM(r.r_info);
+        /* Checked for R_NONE too: with DT_RELACOUNT glibc applies the first
+         * entries as RELATIVE without looking at their type. */
+        if (!in_memory(m, r.r_offset, 8, PF_W))
+            return bad(m, "relocation at 0x%llx outside writable memory (text relocation)",
+                       (unsigned long long)r.r_offset);
         if (type == HOST_R_NONE)
             continue;
         if (type != HOST_R_RELATIVE || sym != 0) {
@@ -410,9 +415,6 @@ static mi_status check_relocs(img *m, const symtab *t, uint64_t vaddr, uint64_t 
                           "only to its own static functions and objects",
                        (unsigned long long)type, name ? name : "?");
         }
-        if (!in_memory(m, r.r_offset, 8, PF_W))
-            return bad(m, "relocation at 0x%llx outside writable memory (text relocation)",
-                       (unsigned long long)r.r_offset);
     }
     return MI_OK;
 }

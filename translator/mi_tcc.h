@@ -3,7 +3,7 @@
  * layer calls libtcc through; libtcc's API changes between releases (0.9.28
  * changes tcc_relocate, for one) stay behind these functions.
  *
- * The source is compiled as MI_TCC_PRELUDE followed by `#line 1 "mi.c"` and the
+ * The source is compiled as the prelude (mi_tcc_prelude()), `#line 1 "mi.c"`, and the
  * caller's text, with the fixed options MI_TCC_OPTIONS: no system headers, no
  * libc, no libtcc1, warnings are errors. The prelude is self-contained: fixed
  * width typedefs and static memcpy/memmove/memset (tcc emits implicit calls to

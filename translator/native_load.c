@@ -22,6 +22,12 @@ struct mi_native {
 
 #if defined(__linux__) && defined(MFD_CLOEXEC)
 
+/* Linux >= 6.3 with vm.memfd_noexec = 1 makes memfds non-executable unless
+ * MFD_EXEC is given; older kernels reject the flag with EINVAL. */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
 /* Fd numbers whose /proc/self/fd/N name belongs to an image we have loaded
  * (a bit per number). Guarded by g_mu, which also serialises our dlopen/dlclose
  * so that a name is never chosen twice. */
@@ -92,7 +98,9 @@ mi_status mi_native_load(const uint8_t *image, size_t n, mi_native **out, mi_dia
     mi_native *m = calloc(1, sizeof *m);
     if (m == NULL)
         return mi_diag_set(d, MI_E_NOMEM, "out of memory loading a native image");
-    int fd = memfd_create("mi-native", MFD_CLOEXEC);
+    int fd = memfd_create("mi-native", MFD_CLOEXEC | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create("mi-native", MFD_CLOEXEC);
     if (fd < 0) {
         free(m);
         return mi_diag_set(d, errno == ENOSYS ? MI_E_UNSUPPORTED : MI_E_IO,

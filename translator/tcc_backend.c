@@ -23,6 +23,9 @@
 #include <libtcc.h>
 
 #define MAX_SOURCE ((size_t)1 << 30)
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
 
 /* Types and the three functions tcc may call implicitly. Kept static: an image
  * refers only to itself. The loops are plain on purpose (tcc does not turn
@@ -149,7 +152,10 @@ mi_status mi_tcc_compile_dll(const char *csrc, size_t n, uint8_t **image, size_t
         memcpy(text + np, csrc, n);
     text[np + n] = '\n';
     text[np + n + 1] = '\0';
-    int fd = memfd_create("mi-tcc-out", MFD_CLOEXEC);
+    /* Never executed: say so, which also keeps Linux >= 6.3 from warning. */
+    int fd = memfd_create("mi-tcc-out", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+    if (fd < 0 && errno == EINVAL) /* kernel older than 6.3 */
+        fd = memfd_create("mi-tcc-out", MFD_CLOEXEC);
     if (fd < 0) {
         free(text);
         return mi_diag_set(d, errno == ENOSYS ? MI_E_UNSUPPORTED : MI_E_IO, "memfd_create: %s",

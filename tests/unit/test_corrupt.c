@@ -142,10 +142,7 @@ static void test_tiny(void **state) {
 static void test_conformance_files(void **state) {
     (void)state;
     glob_t g;
-    if (glob(MI_SOURCE_DIR "/tests/conformance/*.mit", 0, NULL, &g) != 0) {
-        printf("no tests/conformance/*.mit files: skipped\n");
-        return;
-    }
+    if (glob(MI_SOURCE_DIR "/tests/conformance/*.mit", 0, NULL, &g) != 0) return; /* none yet */
     for (size_t i = 0; i < g.gl_pathc; i++) {
         FILE *f = fopen(g.gl_pathv[i], "rb");
         assert_non_null(f);

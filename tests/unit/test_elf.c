@@ -180,10 +180,10 @@ static void patch_adds_gnu_stack(void **state) {
     mi_diag d = {{0}};
     Elf64_Ehdr e0 = ehdr_of(raw);
     assert_int_equal(find_phdr(raw, PT_GNU_STACK), -1); /* libtcc emits none */
-    assert_int_equal(mi_elf_check(raw, n0, &d), MI_E_FORMAT);
+    assert_int_equal(mi_elf_check(raw, n0, &d), MI_E_IMAGE);
     assert_non_null(strstr(d.msg, "no PT_GNU_STACK"));
     mi_native *m = NULL;
-    assert_int_equal(mi_native_load(raw, n0, &m, &d), MI_E_FORMAT);
+    assert_int_equal(mi_native_load(raw, n0, &m, &d), MI_E_IMAGE);
     assert_null(m);
 
     uint8_t *img = dup_bytes(raw, n0);
@@ -316,12 +316,12 @@ static void expect_refused(const uint8_t *img, size_t n, void (*change)(uint8_t 
     change(bad);
     mi_diag d = {{0}};
     mi_status st = mi_elf_check(bad, n, &d);
-    if (st != MI_E_FORMAT || strstr(d.msg, want) == NULL)
+    if (st != MI_E_IMAGE || strstr(d.msg, want) == NULL)
         fprintf(stderr, "wanted '%s', got %d '%s'\n", want, st, d.msg);
-    assert_int_equal(st, MI_E_FORMAT);
+    assert_int_equal(st, MI_E_IMAGE);
     assert_non_null(strstr(d.msg, want));
     mi_native *m = (mi_native *)1;
-    assert_int_equal(mi_native_load(bad, n, &m, &d), MI_E_FORMAT);
+    assert_int_equal(mi_native_load(bad, n, &m, &d), MI_E_IMAGE);
     assert_null(m);
     free(bad);
 }
@@ -445,7 +445,7 @@ static void crafted_images_refused(void **state) {
                          "__asm__(\".text\\n.globl qq\\nqq: .quad f\\n\");\n",
                          &tn);
     mi_diag d = {{0}};
-    assert_int_equal(mi_elf_check_and_patch(&t, &tn, &d), MI_E_FORMAT);
+    assert_int_equal(mi_elf_check_and_patch(&t, &tn, &d), MI_E_IMAGE);
     assert_non_null(strstr(d.msg, "text relocations"));
     free(t);
 #endif
@@ -455,14 +455,14 @@ static void crafted_images_refused(void **state) {
 static void arguments(void **state) {
     (void)state;
     mi_diag d = {{0}};
-    assert_int_equal(mi_elf_check(NULL, 0, &d), MI_E_FORMAT);
+    assert_int_equal(mi_elf_check(NULL, 0, &d), MI_E_IMAGE);
     assert_int_equal(mi_elf_check(NULL, 5, &d), MI_E_ARG);
     assert_int_equal(mi_elf_check_and_patch(NULL, NULL, &d), MI_E_ARG);
     uint8_t *none = NULL;
     size_t zero = 0;
-    assert_int_equal(mi_elf_check_and_patch(&none, &zero, NULL), MI_E_FORMAT);
+    assert_int_equal(mi_elf_check_and_patch(&none, &zero, NULL), MI_E_IMAGE);
     mi_native *m = (mi_native *)1;
-    assert_int_equal(mi_native_load(NULL, 0, &m, NULL), MI_E_FORMAT);
+    assert_int_equal(mi_native_load(NULL, 0, &m, NULL), MI_E_IMAGE);
     assert_null(m);
     assert_int_equal(mi_native_load(NULL, 0, NULL, &d), MI_E_ARG);
     assert_null(mi_native_sym(NULL, "f"));

@@ -168,10 +168,10 @@ static void undefined_symbols_caught(void **state) {
     assert_int_equal(compile_and_check("extern int mi_nowhere(int);\n"
                                        "int f(int x) { return mi_nowhere(x); }\n",
                                        &d),
-                     MI_E_FORMAT);
+                     MI_E_IMAGE);
     assert_non_null(strstr(d.msg, "undefined symbol 'mi_nowhere'"));
     assert_int_equal(compile_and_check("extern int mi_var;\nint f(void) { return mi_var; }\n", &d),
-                     MI_E_FORMAT);
+                     MI_E_IMAGE);
     assert_non_null(strstr(d.msg, "undefined symbol 'mi_var'"));
 #if defined(__x86_64__)
     /* Constructs that make x86_64 tcc call libtcc1 helpers (measured). */
@@ -188,7 +188,7 @@ static void undefined_symbols_caught(void **state) {
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
         char want[80];
         snprintf(want, sizeof want, "undefined symbol '%s'", h[i].helper);
-        assert_int_equal(compile_and_check(h[i].src, &d), MI_E_FORMAT);
+        assert_int_equal(compile_and_check(h[i].src, &d), MI_E_IMAGE);
         if (strstr(d.msg, want) == NULL)
             fprintf(stderr, "%s: %s\n", h[i].helper, d.msg);
         assert_non_null(strstr(d.msg, want));
@@ -214,7 +214,7 @@ static void self_references_refused(void **state) {
                                      "int g2(int x) { return g1(x) * 2; }\n",
                                      &d);
 #if defined(__x86_64__)
-    assert_int_equal(st, MI_E_FORMAT);
+    assert_int_equal(st, MI_E_IMAGE);
     assert_non_null(strstr(d.msg, "against symbol 'g1'"));
 #else
     (void)st;
@@ -302,26 +302,43 @@ static unsigned count_entries(const char *dir) {
     DIR *dp = opendir(dir);
     if (dp == NULL)
         return 0;
-    while (readdir(dp) != NULL)
-        k++;
+    for (struct dirent *e; (e = readdir(dp)) != NULL;)
+        k += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
     closedir(dp);
     return k;
 }
 
+/* Compile and load with the working directory and TMPDIR in fresh private
+ * directories (so other tests running in parallel cannot disturb the count):
+ * both stay empty and no descriptor is left open. */
 static void no_files_left(void **state) {
     (void)state;
     if (skip_without_tcc())
         return;
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    unsigned before_tmp = count_entries(tmp), before_cwd = count_entries(".");
+    char cwd[4096], work[] = "/tmp/mi-tcc-test-XXXXXX", tmp[] = "/tmp/mi-tcc-tmp-XXXXXX";
+    const char *old_tmp = getenv("TMPDIR");
+    char *saved_tmp = old_tmp ? strdup(old_tmp) : NULL;
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_non_null(mkdtemp(work));
+    assert_non_null(mkdtemp(tmp));
+    assert_int_equal(chdir(work), 0);
+    setenv("TMPDIR", tmp, 1);
     int fds_before = (int)count_entries("/proc/self/fd");
     mi_native *m = build("int f(void) { return 7; }");
     int (*f)(void) = (int (*)(void))mi_native_sym(m, "f");
     assert_int_equal(f(), 7);
     mi_native_unload(m);
-    assert_int_equal(count_entries(tmp), before_tmp);
-    assert_int_equal(count_entries("."), before_cwd);
-    assert_int_equal((int)count_entries("/proc/self/fd"), fds_before); /* no fd leaked */
+    assert_int_equal(count_entries("."), 0);
+    assert_int_equal(count_entries(tmp), 0);
+    assert_int_equal((int)count_entries("/proc/self/fd"), fds_before);
+    assert_int_equal(chdir(cwd), 0);
+    if (saved_tmp)
+        setenv("TMPDIR", saved_tmp, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved_tmp);
+    assert_int_equal(rmdir(work), 0);
+    assert_int_equal(rmdir(tmp), 0);
 }
 
 static void version_matches_library(void **state) {

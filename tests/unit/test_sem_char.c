@@ -1,0 +1,121 @@
+/* Character semantics (mi-spec/mi-v1.md §6), expected values by hand,
+ * including receivers that overlap their sources. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "mi_sem.h"
+
+#define U(s) ((const uint8_t *)(s))
+
+static void test_cpybla(void **state) {
+    (void)state;
+    uint8_t r[8];
+    memcpy(r, "ABCDEFGH", 8);
+    mi_sem_cpybla(r, 5, U("xy"), 2); /* shorter source: rest of r unchanged */
+    assert_memory_equal(r, "xyCDEFGH", 8);
+    mi_sem_cpybla(r, 3, U("12345"), 5); /* longer source: truncated */
+    assert_memory_equal(r, "123DEFGH", 8);
+    mi_sem_cpybla(r, 0, U("Q"), 1);
+    assert_memory_equal(r, "123DEFGH", 8);
+    mi_sem_cpybla(r + 2, 6, r, 6); /* overlapping, source first */
+    assert_memory_equal(r, "12123DEF", 8);
+    mi_sem_cpybla(r, 6, r + 2, 6); /* overlapping, receiver first */
+    assert_memory_equal(r, "123DEFEF", 8);
+}
+
+static void test_cpyblap(void **state) {
+    (void)state;
+    uint8_t r[8];
+    memcpy(r, "ABCDEFGH", 8);
+    assert_int_equal(mi_sem_cpyblap(r, 6, U("xy"), 2, U("*-"), 2), MI_EXC_NONE);
+    assert_memory_equal(r, "xy****GH", 8);
+    assert_int_equal(mi_sem_cpyblap(r, 3, U("12345"), 5, U("*"), 1), MI_EXC_NONE);
+    assert_memory_equal(r, "123***GH", 8);
+    assert_int_equal(mi_sem_cpyblap(r, 6, U("zz"), 2, U(""), 0), MI_EXC_MCH0603);
+    assert_memory_equal(r, "123***GH", 8); /* unchanged */
+    /* the pad byte lies inside the receiver and is overwritten by the copy */
+    memcpy(r, "ABCDEFGH", 8);
+    assert_int_equal(mi_sem_cpyblap(r, 8, U("xy"), 2, r + 1, 1), MI_EXC_NONE);
+    assert_memory_equal(r, "xyBBBBBB", 8);
+    assert_int_equal(mi_sem_cpyblap(r, 0, U("xy"), 2, U("."), 1), MI_EXC_NONE);
+}
+
+static void test_cat(void **state) {
+    (void)state;
+    uint8_t r[12];
+    memset(r, 'Q', sizeof r);
+    mi_sem_cat(r, 8, U("ab"), 2, U("cde"), 3);
+    assert_memory_equal(r, "abcde   QQQQ", 12);
+    mi_sem_cat(r, 4, U("ab"), 2, U("cde"), 3);
+    assert_memory_equal(r, "abcd   QQQQ", 4);
+    mi_sem_cat(r, 3, U("abcd"), 4, U("e"), 1);
+    assert_memory_equal(r, "abcd", 4); /* r = "abc", 'd' was already there */
+    mi_sem_cat(r, 2, U(""), 0, U(""), 0);
+    assert_memory_equal(r, "  c", 3);
+    /* overlaps: r := r[1..2] || r[0..1] (both sources inside r) */
+    memcpy(r, "WXYZ", 4);
+    mi_sem_cat(r, 4, r + 1, 2, r, 2);
+    assert_memory_equal(r, "XYWX", 4);
+    /* only b overlaps r */
+    memcpy(r, "WXYZ", 4);
+    mi_sem_cat(r, 4, U("12"), 2, r, 2);
+    assert_memory_equal(r, "12WX", 4);
+    /* only a overlaps r */
+    memcpy(r, "WXYZ", 4);
+    mi_sem_cat(r, 4, r + 2, 2, U("12"), 2);
+    assert_memory_equal(r, "YZ12", 4);
+    /* r := r || r, truncated */
+    memcpy(r, "abcdef", 6);
+    mi_sem_cat(r, 6, r, 3, r, 3);
+    assert_memory_equal(r, "abcabc", 6);
+}
+
+static void test_scan(void **state) {
+    (void)state;
+    assert_int_equal(mi_sem_scan(U("hello world"), 11, U("o"), 1), 5);
+    assert_int_equal(mi_sem_scan(U("hello world"), 11, U("world"), 5), 7);
+    assert_int_equal(mi_sem_scan(U("hello world"), 11, U("worlds"), 6), 0);
+    assert_int_equal(mi_sem_scan(U("hello"), 5, U(""), 0), 1);
+    assert_int_equal(mi_sem_scan(U(""), 0, U(""), 0), 1);
+    assert_int_equal(mi_sem_scan(U(""), 0, U("a"), 1), 0);
+    assert_int_equal(mi_sem_scan(U("a\0b\xFF"), 4, U("\xFF"), 1), 4);
+    assert_int_equal(mi_sem_scan(U("aaab"), 4, U("aab"), 3), 2);
+}
+
+static void test_trimlen(void **state) {
+    (void)state;
+    assert_int_equal(mi_sem_trimlen(U("ab  "), 4), 2);
+    assert_int_equal(mi_sem_trimlen(U("    "), 4), 0);
+    assert_int_equal(mi_sem_trimlen(U(""), 0), 0);
+    assert_int_equal(mi_sem_trimlen(U(" a\t"), 3), 3); /* only 0x20 is a blank */
+    assert_int_equal(mi_sem_trimlen(U("a \0"), 3), 3);
+}
+
+static void test_cmpc(void **state) {
+    (void)state;
+    assert_int_equal(mi_sem_cmpc(U("abc"), 3, U("abc"), 3), 0);
+    assert_int_equal(mi_sem_cmpc(U("abc"), 3, U("abc   "), 6), 0);
+    assert_int_equal(mi_sem_cmpc(U("abc   "), 6, U("abc"), 3), 0);
+    assert_int_equal(mi_sem_cmpc(U("abc"), 3, U("abd"), 3), -1);
+    assert_int_equal(mi_sem_cmpc(U("abd"), 3, U("abc"), 3), 1);
+    assert_int_equal(mi_sem_cmpc(U("\xFF"), 1, U("\x01"), 1), 1); /* unsigned bytes */
+    /* the shorter operand is padded with blanks: 'abc' vs 'abc!' is 0x20 vs 0x21 */
+    assert_int_equal(mi_sem_cmpc(U("abc"), 3, U("abc!"), 4), -1);
+    assert_int_equal(mi_sem_cmpc(U("abc"), 3, U("abc\x1F"), 4), 1);
+    assert_int_equal(mi_sem_cmpc(U("abc\x1F"), 4, U("abc"), 3), -1);
+    assert_int_equal(mi_sem_cmpc(U("abc!"), 4, U("abc"), 3), 1);
+    assert_int_equal(mi_sem_cmpc(U(""), 0, U("   "), 3), 0);
+    assert_int_equal(mi_sem_cmpc(U(""), 0, U(""), 0), 0);
+    assert_int_equal(mi_sem_cmpc(U("ab"), 2, U("b"), 1), -1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpybla),  cmocka_unit_test(test_cpyblap), cmocka_unit_test(test_cat),
+        cmocka_unit_test(test_scan),    cmocka_unit_test(test_trimlen), cmocka_unit_test(test_cmpc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

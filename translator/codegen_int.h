@@ -1,0 +1,117 @@
+/* Private interface of the MI -> C code generator (codegen*.c). See
+ * mi_translate.h for what the generated C looks like and why.
+ *
+ * The generator walks a verified template once. Each instruction becomes a few
+ * lines of C inside the one exported function (MI_TRANSLATE_ENTRY). The text is
+ * built in three buffers that mi_translate_to_c joins at the end: the prelude
+ * (fixed text plus the ABI constants of this build), `decl` (static const type
+ * descriptors and constants, known only once the body is done) and `body`.
+ *
+ * libtcc gives every block-scoped variable its own stack slot (it never reuses
+ * them), so the generated function declares one fixed set of temporaries at its
+ * top and every instruction reuses them:
+ *   p0 p1 p2   operand addresses (u8 *)      n0 n1 n2  operand lengths (u32)
+ *   q          address of an index object    x0 x1     index / start / length
+ *   a b r      integer values (i64)          u w z     binary64 values
+ *   ua ub uz   bit patterns (u64)            c         compare result (int)
+ *   g[]        CALLX / SVC arguments (MARG)  pc ex h   raise state */
+#ifndef MI_CODEGEN_INT_H
+#define MI_CODEGEN_INT_H
+#include <stdint.h>
+#include "mi_layout.h"
+#include "mi_sem.h"
+#include "mi_template.h"
+
+/* A growing text buffer. Allocation failure is sticky: later appends do nothing
+ * and mi_translate_to_c reports MI_E_NOMEM. */
+typedef struct cg_buf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} cg_buf;
+
+void cg_put(cg_buf *b, const char *s);
+void cg_printf(cg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cg_buf_free(cg_buf *b);
+
+/* Optional prelude functions, emitted only when used (so the unit also compiles
+ * cleanly with a warning-happy C compiler). */
+enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_NEED_ARG = 16 };
+
+typedef struct cg_ctx {
+    const mi_template *t;
+    mi_layout l;
+    cg_buf body, decl;
+    mi_type *types;        /* distinct type descriptors emitted as T<i> */
+    uint32_t ntypes, captypes;
+    uint32_t ndconst;      /* translation-time binary64 constants emitted as KD[i] */
+    uint8_t *target;       /* per instruction: needs a C label */
+    uint8_t *parm_used;    /* per parameter: its base is cached in a local P<k> */
+    uint32_t k;            /* the instruction being translated (0-based) */
+    uint32_t maxargs;      /* size of g[] */
+    unsigned need;         /* CG_NEED_* */
+} cg_ctx;
+
+/* A resolved operand: after cg_resolve emitted its checks, addr is a C
+ * expression of type u8 * for its first byte and len one for its byte length. */
+typedef struct cg_opnd {
+    uint8_t kind;          /* MI_O_* */
+    uint8_t is_const;
+    mi_type type;          /* scalar or element type; a substring: the CHAR base's type */
+    uint32_t dim;          /* a whole-array operand: its DIM, else 0 */
+    uint32_t label;        /* MI_O_LABEL: target instruction index */
+    char addr[96];
+    char len[24];
+    int len_known;         /* len is the constant lenv */
+    uint32_t lenv;
+    int has_imm;           /* an integer constant whose value fits int64 */
+    int64_t imm;
+    const uint8_t *cbytes; /* a constant: its bytes in the pool */
+} cg_opnd;
+
+/* Resolves operand i of the current instruction, emitting the checks of §3.1 in
+ * order; addresses that need computing at run time go to the variable named by
+ * pvar (and a substring's length to lvar). */
+void cg_resolve(cg_ctx *c, uint32_t i, const char *pvar, const char *lvar, cg_opnd *o);
+
+/* "T<i>" for a type descriptor (emitted once per distinct type). */
+const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]);
+/* Index of a binary64 constant KD[i] holding the bit pattern bits. */
+uint32_t cg_dconst(cg_ctx *c, uint64_t bits);
+
+/* Raises e at the current instruction: "R(k, e)" as a statement. */
+void cg_raise(cg_ctx *c, const char *e);
+
+/* Integer operands of the fast paths: BIN(1,2,4,8), UBIN(1,2,4) objects or
+ * elements, or integer constants whose value fits int64. */
+int cg_fast_int(const cg_opnd *o);
+/* The loader macro for a fast integer type ("LB4", "LU2", ...), NULL if none. */
+const char *cg_int_loader(const mi_type *t);
+/* Writes into buf the C expression (i64) of a fast integer operand's value. */
+void cg_int_value(const cg_opnd *o, char *buf, size_t n);
+/* Emits: store the i64 value `val` into integer receiver o (BIN/UBIN of any
+ * size), raising MCH1210 when it does not fit unless [lo, hi] (the value's known
+ * range) lies inside the receiver's range. */
+void cg_store_int(cg_ctx *c, const cg_opnd *o, const char *val, __int128 lo, __int128 hi);
+/* An integer operand's value as an i64 C expression for indices and sizes (a
+ * UBIN(8) above INT64_MAX becomes INT64_MAX, as mi_sem_load_int callers do):
+ * emits whatever is needed into var and returns its name, or a literal. */
+const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, size_t n);
+
+/* codegen_num.c: numeric, bitwise and compare instructions. Each emits the whole
+ * instruction after its operands were resolved into ops[]. */
+void cg_emit_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+void cg_emit_bitwise(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+/* CMPN (branch) and CMPNI (indicator). */
+void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+/* The C condition for compare result variable cv (-1, 0, 1, 2) under cond. */
+void cg_cond_expr(mi_cond cond, const char *cv, char *buf, size_t n);
+
+/* codegen_abi.c: the prelude (fixed text and this build's ABI constants). */
+void cg_emit_prelude(cg_buf *b, const char *progname, unsigned need);
+
+/* A C string literal body for s (escaped), into buf. */
+void cg_c_string(const char *s, size_t n, char *buf, size_t bufn);
+
+#endif

@@ -303,6 +303,12 @@ static void build(asm_prog *P, const char *text, size_t n, const mi_asm_opts *o,
         t->mons[i].from = find_label(&B, m->lab[0], m->labpos[0]);
         t->mons[i].to = find_label(&B, m->lab[1], m->labpos[1]);
         t->mons[i].handler = find_label(&B, m->lab[2], m->labpos[2]);
+        if (t->mons[i].from > t->mons[i].to) {
+            char a[64], b[64];
+            asm_quote(a, sizeof a, m->lab[0].s, m->lab[0].n);
+            asm_quote(b, sizeof b, m->lab[1].s, m->lab[1].n);
+            asm_error(P, m->pos, "monitor range is empty: '%s' comes after '%s'", a, b);
+        }
     }
 
     /* NAMES (labels, in definition order) */
@@ -412,7 +418,7 @@ mi_status mi_asm_build(const char *text, size_t n, const mi_asm_opts *o, mi_temp
         asm_error(&P, (asm_pos){0, 0}, "out of memory");
     } else if (P.nerr > 0) {
         st = MI_E_SYNTAX;
-    } else if (mi_template_verify_each(t, on_finding, &P, MI_ASM_MAX_DIAGS) != MI_OK) {
+    } else if (mi_template_verify_each(t, on_finding, &P, MI_ASM_MAX_DIAGS + 1) != MI_OK) {
         st = MI_E_VERIFY;
         if (P.nerr == 0) asm_error(&P, (asm_pos){0, 0}, "the program template failed verification");
     }

@@ -84,7 +84,7 @@ void asm_quote(char *dst, size_t cap, const char *s, size_t n);
 int asm_lex_line(const char *s, size_t n, asm_toks *out, asm_err *e);
 int asm_tok_is(const asm_tok *t, const char *kw); /* a TK_NAME/TK_DOTNAME equal to kw ignoring case */
 int asm_name_ok(const char *s, size_t n);        /* a valid MI name (§13) */
-int asm_excid_ok(const char *s, size_t n);       /* 3 letters and 4 hex digits (§10) */
+int asm_excid_ok(const char *s, size_t n);       /* A-Z x3 then 0-9A-F x4 (§10) */
 
 /* ---- literals and types (asm_lit.c) ---- */
 typedef struct asm_lit {
@@ -92,6 +92,9 @@ typedef struct asm_lit {
     uint8_t rawhex; /* an untyped X'..': into a non-CHAR type it means raw bytes */
     uint32_t n;
     uint8_t *bytes; /* malloc'd (may be NULL when n == 0) */
+    /* A float literal is converted from its exact decimal value (§13), so its
+     * token is kept; valid only while the token's text is. NULL otherwise. */
+    const asm_tok *ftok;
 } asm_lit;
 
 void asm_lit_free(asm_lit *l);

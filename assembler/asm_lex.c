@@ -156,8 +156,10 @@ int asm_name_ok(const char *s, size_t n) {
 
 int asm_excid_ok(const char *s, size_t n) {
     if (n != 7) return 0;
-    for (size_t i = 0; i < 7; i++)
-        if (i < 3 ? !is_alpha((unsigned char)s[i]) : !is_hex((unsigned char)s[i])) return 0;
+    for (size_t i = 0; i < 7; i++) {
+        int c = (unsigned char)s[i];
+        if (i < 3 ? !(c >= 'A' && c <= 'Z') : !(is_digit(c) || (c >= 'A' && c <= 'F'))) return 0;
+    }
     return 1;
 }
 
@@ -237,7 +239,7 @@ int asm_lex_line(const char *s, size_t n, asm_toks *out, asm_err *e) {
         unsigned char c = (unsigned char)s[i];
         uint32_t col = (uint32_t)i + 1;
         size_t st = i;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+        if (c == ' ' || c == '\t' || c == '\r') { /* CR: so that CRLF files read the same */
             i++;
             continue;
         }

@@ -220,38 +220,95 @@ static int lit_decimal(const asm_tok *t, asm_lit *out, asm_err *e) {
     return ASM_OK;
 }
 
-/* Decimal text to the nearest binary64 without depending on the locale's
- * decimal point: the digits are handed to strtod as an integer with an exponent. */
-static int lit_float(const asm_tok *t, asm_lit *out, asm_err *e) {
+/* The exact value of a float literal as "[-]DIGITSeEXP" (no decimal point, so
+ * strtod/strtof do not depend on the locale); 0 if the value is zero. */
+static int float_text(const asm_tok *t, asm_buf *b) {
     numtext nt;
     split_number(t, &nt);
-    asm_buf b = {0};
-    if (nt.neg) asm_buf_put(&b, "-", 1);
+    if (nt.neg) asm_buf_put(b, "-", 1);
     int nonzero = 0;
     for (size_t i = 0; i < nt.ni + nt.nf; i++) {
         char c = i < nt.ni ? nt.ip[i] : nt.fp[i - nt.ni];
         if (c != '0') nonzero = 1;
-        if (nonzero) asm_buf_put(&b, &c, 1);
+        if (nonzero) asm_buf_put(b, &c, 1);
     }
-    double v;
-    if (!nonzero) {
-        v = nt.neg ? -0.0 : 0.0;
-    } else {
-        asm_buf_printf(&b, "e%lld", (long long)(nt.exp - (int64_t)nt.nf));
-        asm_buf_put(&b, "", 1);
-        if (b.oom) {
-            asm_buf_free(&b);
-            return ASM_NOMEM;
-        }
-        v = strtod((const char *)b.p, NULL);
+    asm_buf_printf(b, "e%lld", (long long)(nt.exp - (int64_t)nt.nf));
+    asm_buf_put(b, "", 1);
+    return nonzero;
+}
+
+/* The float literal correctly rounded to binary64 (size 8) or binary32 (size
+ * 4); ASM_ERR if that is not finite. The exact decimal value zero is +0.0. */
+static int float_round(const asm_tok *t, unsigned size, uint8_t *out, asm_err *e) {
+    asm_buf b = {0};
+    int nonzero = float_text(t, &b);
+    if (b.oom) {
+        asm_buf_free(&b);
+        return ASM_NOMEM;
     }
+    if (size == 4) {
+        float f = nonzero ? strtof((const char *)b.p, NULL) : 0.0f;
+        asm_buf_free(&b);
+        if (isinf(f)) return asm_err_set(e, t->col, "value out of range for FLT(4)");
+        uint32_t bits;
+        memcpy(&bits, &f, 4);
+        mi_st32(out, bits);
+        return ASM_OK;
+    }
+    double v = nonzero ? strtod((const char *)b.p, NULL) : 0.0;
     asm_buf_free(&b);
     if (isinf(v)) return asm_err_set(e, t->col, "float literal out of range");
     uint64_t bits;
     memcpy(&bits, &v, 8);
+    mi_st64(out, bits);
+    return ASM_OK;
+}
+
+static int lit_float(const asm_tok *t, asm_lit *out, asm_err *e) {
     out->type = (mi_type){MI_T_FLT, 8, 0, 0};
     if (lit_alloc(out, 8) != ASM_OK) return ASM_NOMEM;
-    mi_st64(out->bytes, bits);
+    out->ftok = t;
+    int rc = float_round(t, 8, out->bytes, e);
+    if (rc != ASM_OK) asm_lit_free(out);
+    return rc;
+}
+
+/* The exact decimal value of a float literal as a PKD literal, when at most 31
+ * digits express it; else ASM_ERR (no BIN, UBIN, PKD or ZND could hold it). */
+static int float_exact_pkd(const asm_tok *t, const char *tn, asm_lit *out, asm_err *e) {
+    numtext nt;
+    split_number(t, &nt);
+    asm_buf d = {0};
+    int64_t ex = nt.exp - (int64_t)nt.nf;
+    for (size_t i = 0; i < nt.ni + nt.nf; i++) {
+        char c = i < nt.ni ? nt.ip[i] : nt.fp[i - nt.ni];
+        if (c != '0' || d.n > 0) asm_buf_put(&d, &c, 1);
+    }
+    while (d.n > 0 && d.p[d.n - 1] == '0') { /* trailing zeros into the exponent */
+        d.n--;
+        ex++;
+    }
+    if (d.oom) {
+        asm_buf_free(&d);
+        return ASM_NOMEM;
+    }
+    int64_t nd = (int64_t)d.n, scale = ex < 0 ? -ex : 0;
+    int64_t total = ex >= 0 ? nd + ex : (nd > scale ? nd : scale);
+    if (nd == 0) total = 1, scale = 0, ex = 0;
+    if (total > 31 || scale > 31) {
+        asm_buf_free(&d);
+        if (ex >= 0) return asm_err_set(e, t->col, "value out of range for %s", tn);
+        return asm_err_set(e, t->col, "value is not exact in %s (digits would be lost)", tn);
+    }
+    char dig[32];
+    memset(dig, '0', sizeof dig);
+    /* right-align the significant digits, then the exponent's zeros */
+    size_t lead = (size_t)(total - nd - (ex > 0 ? ex : 0));
+    if (nd) memcpy(dig + lead, d.p, (size_t)nd);
+    asm_buf_free(&d);
+    out->type = (mi_type){MI_T_PKD, (uint8_t)total, (uint8_t)scale, 0};
+    if (lit_alloc(out, (uint32_t)(total / 2 + 1)) != ASM_OK) return ASM_NOMEM;
+    pkd_pack(dig, (size_t)total, nt.neg, (unsigned)total, out->bytes);
     return ASM_OK;
 }
 
@@ -309,6 +366,33 @@ int asm_parse_literal(const asm_tok *t, uint32_t *pos, asm_lit *out, asm_err *e)
 
 static int is_num(uint8_t k) { return k >= MI_T_BIN && k <= MI_T_ZND; }
 
+/* Is p a PKD/ZND value in the form MI writes (§16 K2)? Other types: yes. */
+static int dec_canonical(const mi_type *t, const uint8_t *p) {
+    unsigned np = t->size;
+    int zero = 1;
+    if (t->kind == MI_T_PKD) {
+        unsigned nb = np / 2 + 1;
+        if (np % 2 == 0 && (p[0] >> 4) != 0) return 0;
+        for (unsigned k = 1; k <= np; k++) {
+            unsigned v = (k % 2) ? p[nb - 1 - k / 2] >> 4 : p[nb - 1 - k / 2] & 15u;
+            if (v > 9) return 0;
+            zero &= v == 0;
+        }
+        unsigned sign = p[nb - 1] & 15u;
+        return sign == 0xC || (sign == 0xD && !zero);
+    }
+    if (t->kind == MI_T_ZND) {
+        for (unsigned i = 0; i < np; i++) {
+            unsigned z = p[i] >> 4, v = p[i] & 15u;
+            if (v > 9 || (i + 1 < np && z != 3)) return 0;
+            zero &= v == 0;
+        }
+        unsigned z = p[np - 1] >> 4;
+        return z == 3 || (z == 7 && !zero);
+    }
+    return 1;
+}
+
 static int flt_finite(const mi_type *t, const uint8_t *p) {
     if (t->kind != MI_T_FLT) return 1;
     if (t->size == 4) return (mi_ld32(p) & 0x7F800000u) != 0x7F800000u;
@@ -341,6 +425,8 @@ int asm_lit_convert(const asm_lit *src, const mi_type *to, uint32_t col, asm_lit
         if (!src->rawhex) return asm_err_set(e, col, "a character literal cannot initialise %s", tn);
         if (src->n != nb)
             return asm_err_set(e, col, "X'...' literal for %s must have exactly %u bytes", tn, (unsigned)nb);
+        if (!dec_canonical(to, src->bytes))
+            return asm_err_set(e, col, "X'...' literal is not a %s value in the form MI writes", tn);
         out->type = *to;
         if (lit_alloc(out, nb) != ASM_OK) return ASM_NOMEM;
         memcpy(out->bytes, src->bytes, nb);
@@ -348,13 +434,28 @@ int asm_lit_convert(const asm_lit *src, const mi_type *to, uint32_t col, asm_lit
     }
     if (!is_num(src->type.kind)) return asm_err_set(e, col, "cannot convert to %s", tn);
     out->type = *to;
+    if (src->ftok != NULL) { /* a float literal: from its exact decimal value */
+        if (to->kind == MI_T_FLT) {
+            if (lit_alloc(out, nb) != ASM_OK) return ASM_NOMEM;
+            int rc = float_round(src->ftok, to->size, out->bytes, e);
+            if (rc != ASM_OK) asm_lit_free(out);
+            if (rc == ASM_ERR) e->col = col;
+            return rc;
+        }
+        asm_lit exact;
+        memset(&exact, 0, sizeof exact);
+        int rc = float_exact_pkd(src->ftok, tn, &exact, e);
+        if (rc == ASM_OK) rc = asm_lit_convert(&exact, to, col, out, e);
+        if (rc == ASM_ERR) e->col = col;
+        asm_lit_free(&exact);
+        return rc;
+    }
     if (lit_alloc(out, nb) != ASM_OK) return ASM_NOMEM;
     mi_exc x = mi_sem_unary(MI_OP_CPYNV, 0, to, out->bytes, &src->type, src->bytes);
     int cmp = 0;
+    /* to FLT: rounded once, must be finite; to the others: no digit lost */
     if (x == MI_EXC_NONE && to->kind != MI_T_FLT) x = mi_sem_cmpn(&cmp, to, out->bytes, &src->type, src->bytes);
-    if (x == MI_EXC_NONE && to->kind == MI_T_FLT && flt_finite(&src->type, src->bytes) &&
-        !flt_finite(to, out->bytes))
-        x = MI_EXC_MCH1210;
+    if (x == MI_EXC_NONE && to->kind == MI_T_FLT && !flt_finite(to, out->bytes)) x = MI_EXC_MCH1210;
     if (x != MI_EXC_NONE || cmp != 0) {
         asm_lit_free(out);
         if (x == MI_EXC_MCH1210) return asm_err_set(e, col, "value out of range for %s", tn);

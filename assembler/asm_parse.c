@@ -328,7 +328,7 @@ static int monitor(lstate *L) {
     } else if (t->kind == TK_NAME && asm_excid_ok(t->s, t->n)) {
         memcpy(m.id, t->s, 7);
     } else {
-        return unexpected(L, "an exception id (3 letters and 4 hex digits, or *ALL)");
+        return unexpected(L, "an exception id (3 letters A-Z and 4 hex digits 0-9A-F, or *ALL)");
     }
     L->pos++;
     for (int k = 0; k < 3; k++) {
@@ -367,6 +367,7 @@ static int directive(lstate *L) {
     if (asm_tok_is(d, "nosource")) {
         if (end_of_statement(L) != ASM_OK) return ASM_ERR;
         if (P->src_mode == SRC_GIVEN) return asm_err_set(&L->e, d->col, ".nosource conflicts with .source on line %u", P->srcpos.line);
+        if (P->src_mode == SRC_NONE) return asm_err_set(&L->e, d->col, "second .nosource (first on line %u)", P->srcpos.line);
         P->src_mode = SRC_NONE;
         P->srcpos = at(L, d->col);
         return ASM_OK;
@@ -411,8 +412,8 @@ static int directive(lstate *L) {
         if (rc == ASM_OK) rc = end_of_statement(L);
         if (rc == ASM_OK && id >= MI_SECT_ODT && id <= MI_SECT_SOURCE)
             rc = asm_err_set(&L->e, d->col, "section %u is a standard section; .section is for other ids", (unsigned)id);
-        if (rc == ASM_OK && (flags & MI_SECT_FLAG_CRITICAL))
-            rc = asm_err_set(&L->e, d->col, "an unknown critical section would make the template unloadable");
+        if (rc == ASM_OK && flags != 0) /* §16 D7, D8: only bit 0 exists, and it would make the template refused */
+            rc = asm_err_set(&L->e, d->col, "the flags of a section other than 1-7 must be 0");
         for (uint32_t i = 0; rc == ASM_OK && i < P->nextra; i++)
             if (P->extra[i].id == id)
                 rc = asm_err_set(&L->e, d->col, "section %u already given on line %u", (unsigned)id, P->extra[i].pos.line);

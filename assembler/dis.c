@@ -267,9 +267,9 @@ static int put_const(dis *D, const mi_type *ty, const uint8_t *p, uint32_t n, co
             done = 1;
         }
     }
-    if (!done) {
+    if (!done) { /* the stored bytes themselves: INIT(X'..') or T:X'..' (§13) */
         cand.n = 0;
-        if (ty->kind != MI_T_CHAR) asm_buf_printf(&cand, "%s:", tn);
+        if (ty->kind != MI_T_CHAR && init_to == NULL) asm_buf_printf(&cand, "%s:", tn);
         put_hex(&cand, p, n);
         if (reads_back(&cand, init_to, ty, p, n)) {
             asm_buf_put(&D->out, cand.p, cand.n);

@@ -51,7 +51,7 @@ static int decode_loc(const dctx *c, uint32_t obj, dloc *loc) {
     loc->area = direct_area(pl);
     loc->poff = (uint32_t)pl->offset;
     loc->off = (uint32_t)ol->offset;
-    loc->extent = ol->size;
+    loc->extent = ol->root_size;
     return 0;
 }
 
@@ -222,6 +222,16 @@ static void choose_fast(const dctx *c, dinsn *ip, const dop *d) {
     }
 }
 
+/* The form letter of operand j of op (opcodes.def: a trailing '*' or '+' repeats the
+ * last letter). */
+static char form_letter(mi_op op, uint32_t j) {
+    const char *f = mi_opinfo_table[op].forms;
+    size_t k = 0;
+    while (f[k] != '\0' && f[k] != '*' && f[k] != '+') k++;
+    if (k == 0) return '\0';
+    return j < k ? f[j] : f[k - 1];
+}
+
 static int decode_insn(const dctx *c, mi_icode *ic, uint32_t i) {
     const mi_template *t = c->t;
     const mi_insn *in = &t->insns[i];
@@ -233,8 +243,12 @@ static int decode_insn(const dctx *c, mi_icode *ic, uint32_t i) {
     ip->round = (in->mods & MI_MOD_ROUND) != 0;
     ip->nops = in->nopnds;
     dop *d = &ic->ops[in->first];
-    for (uint32_t k = 0; k < in->nopnds; k++)
+    for (uint32_t k = 0; k < in->nopnds; k++) {
         if (decode_dop(c, &t->opnds[in->first + k], &d[k]) != 0) return -1;
+        char f = form_letter(in->op, k);
+        if ((f == 'P' && d[k].type.kind == MI_T_SPCPTR) || (f == 'S' && d[k].type.kind == MI_T_SYSPTR))
+            d[k].need_set = d[k].sel == SEL_NONE && !d[k].is_const;
+    }
     ip->u.ops = d;
     switch (in->op) {
     case MI_OP_NOP: ip->h = MI_H_NOP; break;

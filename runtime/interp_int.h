@@ -46,7 +46,7 @@ typedef struct dloc {
     uint32_t area;   /* DIRECT: index into inv->base. BASED: index of the pointer's area */
     uint32_t off;    /* DIRECT: offset in the area. BASED: offset past the pointer's position */
     uint32_t poff;   /* BASED: offset of the pointer slot in its area */
-    uint32_t extent; /* BASED: bytes checked at each access (the whole object) */
+    uint32_t extent; /* BASED: size of the BASED root, checked at each access */
 } dloc;
 
 /* An index, start or length operand. */
@@ -61,6 +61,7 @@ enum { SEL_NONE = 0, SEL_ELEM = 1, SEL_SUBSTR = 2, SEL_LABEL = 3 };
 typedef struct dop {
     uint8_t sel;
     uint8_t is_const;
+    uint8_t need_set;  /* a P or S source: MCH3601 at resolution if not set (§3.1) */
     mi_type type;    /* scalar or element type; a substring: CHAR of the base's length */
     uint32_t dim;    /* whole array operand: its DIM, else 0 */
     uint32_t esize;  /* bytes of one element (a scalar: its size; pointers: MI_PTR_SLOT) */

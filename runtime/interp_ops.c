@@ -3,13 +3,13 @@
 #include <string.h>
 #include "interp_int.h"
 
-static mi_exc loc_addr(mi_invocation *inv, const dloc *l, uint32_t extent, uint8_t **p) {
+static mi_exc loc_addr(mi_invocation *inv, const dloc *l, uint8_t **p) {
     if (l->mode == LOC_DIRECT) {
         *p = inv->base[l->area] + l->off;
         return MI_EXC_NONE;
     }
     const mi_spcptr *sp = (const mi_spcptr *)(const void *)(inv->base[l->area] + l->poff);
-    return mi_machine_based(sp, l->off, extent, p);
+    return mi_machine_based(sp, l->extent, l->off, p);
 }
 
 static mi_exc simple_val(mi_invocation *inv, const dsimple *s, int64_t *v) {
@@ -18,7 +18,7 @@ static mi_exc simple_val(mi_invocation *inv, const dsimple *s, int64_t *v) {
         return MI_EXC_NONE;
     }
     uint8_t *p;
-    mi_exc e = loc_addr(inv, &s->loc, s->loc.extent, &p);
+    mi_exc e = loc_addr(inv, &s->loc, &p);
     if (e != MI_EXC_NONE) return e;
     int ok = 1;
     *v = mi_sem_load_int(&s->type, p, &ok);
@@ -28,8 +28,13 @@ static mi_exc simple_val(mi_invocation *inv, const dsimple *s, int64_t *v) {
 
 mi_exc mi_interp_addr(mi_invocation *inv, const dop *o, uint8_t **pp, uint32_t *len) {
     uint8_t *p;
-    mi_exc e = loc_addr(inv, &o->loc, o->loc.extent, &p);
+    mi_exc e = loc_addr(inv, &o->loc, &p);
     if (e != MI_EXC_NONE) return e;
+    if (o->need_set) { /* a P or S source must be set */
+        int set = o->type.kind == MI_T_SYSPTR ? ((const mi_sysptr *)(const void *)p)->prog != NULL
+                                              : ((const mi_spcptr *)(const void *)p)->space != NULL;
+        if (!set) return MI_EXC_MCH3601;
+    }
     *len = o->type.kind == MI_T_CHAR ? o->type.len : o->esize;
     if (o->sel == SEL_ELEM) {
         int64_t i;

@@ -72,6 +72,7 @@ mi_status mi_layout_build(const mi_template *t, mi_layout *l, mi_diag *d) {
             if (o->base >= i || t->objs[o->base].type.kind != MI_T_SPCPTR) goto bad;
             ol->area = MI_AREA_BASED;
             ol->root = o->base;
+            ol->root_size = ol->size;
             break;
         case MI_C_DEFINED: {
             if (o->base >= i || is_pointer(&t->objs[o->base].type) || is_pointer(&o->type)) goto bad;
@@ -80,6 +81,7 @@ mi_status mi_layout_build(const mi_template *t, mi_layout *l, mi_diag *d) {
             ol->area = b->area;
             ol->root = b->root;
             ol->offset = b->offset + o->offset;
+            ol->root_size = b->root_size;
             /* An overlay is only byte-aligned within its base. */
             ol->align = 1;
             break;

@@ -157,30 +157,36 @@ static mi_exc init_area(const mi_program *p, uint8_t area, uint8_t *buf, uint64_
 
 static uint64_t storage_left(const mi_runctx *run) { return run->max_storage - run->storage_used; }
 
+/* AUTO storage up to this size is initialised by copying an image made at the
+ * first call; larger AUTO storage is initialised in place at each call (an image
+ * would double the memory of programs with huge AUTO objects). */
+#define AUTO_IMAGE_MAX (64u * 1024u)
+
 /* First call of a program in the run: create and initialise its STATIC storage,
  * its AUTO image, and (when interpreted) its pre-decoded code. */
 static mi_exc program_ready(mi_runctx *run, mi_program *p) {
     if (p->static_area != NULL) return MI_EXC_NONE;
     uint64_t ss = p->layout.static_size, as = p->layout.auto_size;
-    if (ss > storage_left(run) || as > storage_left(run) - ss) return MI_EXC_MIE0008;
-    uint8_t *sa = malloc(ss ? ss : 1), *ai = malloc(as ? as : 1);
-    if (sa == NULL || ai == NULL) goto nomem;
+    uint64_t is = as <= AUTO_IMAGE_MAX ? as : 0;
+    if (ss > storage_left(run) || is > storage_left(run) - ss) return MI_EXC_MIE0008;
+    uint8_t *sa = malloc(ss ? ss : 1), *ai = NULL;
+    if (sa == NULL) return MI_EXC_MIE0008;
     mi_exc e = init_area(p, MI_AREA_STATIC, sa, ss);
-    if (e == MI_EXC_NONE) e = init_area(p, MI_AREA_AUTO, ai, as);
+    if (e == MI_EXC_NONE && as <= AUTO_IMAGE_MAX) {
+        ai = malloc(as ? as : 1);
+        e = ai == NULL ? MI_EXC_MIE0008 : init_area(p, MI_AREA_AUTO, ai, as);
+    }
+    if (e == MI_EXC_NONE && p->native == NULL && p->icode == NULL && mi_interp_prepare(p, NULL) != MI_OK)
+        e = MI_EXC_MIE0008;
     if (e != MI_EXC_NONE) {
         free(sa);
         free(ai);
         return e;
     }
-    if (p->native == NULL && p->icode == NULL && mi_interp_prepare(p, NULL) != MI_OK) goto nomem;
     p->static_area = sa;
     p->auto_image = ai;
-    run->storage_used += ss + as;
+    run->storage_used += ss + is;
     return MI_EXC_NONE;
-nomem:
-    free(sa);
-    free(ai);
-    return MI_EXC_MIE0008;
 }
 
 int mi_machine_stack_low(const mi_runctx *run) {
@@ -215,7 +221,12 @@ static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t
     if (l->auto_size > storage_left(run)) return MI_EXC_MIE0008;
     uint8_t *blk = malloc(asz + bsz + constbytes);
     if (blk == NULL) return MI_EXC_MIE0008;
-    memcpy(blk, p->auto_image, l->auto_size);
+    if (p->auto_image != NULL) {
+        memcpy(blk, p->auto_image, l->auto_size);
+    } else if ((e = init_area(p, MI_AREA_AUTO, blk, l->auto_size)) != MI_EXC_NONE) {
+        free(blk);
+        return e;
+    }
     uint8_t **base = (uint8_t **)(void *)(blk + asz);
     uint8_t *copies = blk + asz + bsz;
     base[MI_AREA_STATIC] = p->static_area;

@@ -15,7 +15,8 @@ struct mi_program {
     mi_native_entry native;   /* from the exec hook, or NULL: interpret */
     void *native_data;
     uint8_t *static_area;     /* NULL until the first call in the run */
-    uint8_t *auto_image;      /* initialised AUTO storage, copied at each call */
+    uint8_t *auto_image;      /* initialised AUTO storage copied at each call; NULL when
+                                 the AUTO storage is large (initialised in place) */
     void *icode;              /* the interpreter's pre-decoded form (interp_decode.c) */
     mi_program *next;
 };

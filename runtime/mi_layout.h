@@ -41,6 +41,9 @@ typedef struct mi_objlayout {
                         argument / from the pointer's position (non-zero only for DEFINED) */
     uint32_t esize;  /* bytes of one element (a scalar: its size); pointers: MI_PTR_SLOT */
     uint32_t size;   /* total bytes: esize * max(dim, 1) */
+    uint32_t root_size; /* BASED: total bytes of the BASED root object (the object itself, or
+                           the BASED object a DEFINED chain ends at): every access checks
+                           position + root_size <= the space's size (§5); otherwise 0 */
 } mi_objlayout;
 
 typedef struct mi_layout {

@@ -223,14 +223,16 @@ mi_exc mi_machine_cpyp(mi_spcptr *r, const mi_spcptr *a);
 mi_exc mi_machine_setspsz(mi_invocation *inv, const mi_spcptr *a, int64_t size);
 mi_exc mi_machine_spsz(int64_t *r, const mi_spcptr *a);
 
-/* The bytes [off, off + extent) past the position of p, checked (§5): MCH3601 if p
- * is not set, MCH0601 if they are not within the space's current size. */
-static inline mi_exc mi_machine_based(const mi_spcptr *p, uint64_t off, uint64_t extent,
+/* Address of an operand in a space (§5): the BASED root object of root_size bytes
+ * lies at p's position, the operand at off bytes past it. MCH3601 if p is not set,
+ * MCH0601 unless position + root_size <= the space's current size (the whole root is
+ * checked, whatever part of it is accessed). */
+static inline mi_exc mi_machine_based(const mi_spcptr *p, uint64_t root_size, uint64_t off,
                                       uint8_t **out) {
     if (p->space == NULL) return MI_EXC_MCH3601;
-    uint64_t o = p->off + off; /* off, extent < 2^32 and p->off < 2^31: no overflow */
-    if (o + extent > p->space->size) return MI_EXC_MCH0601;
-    *out = p->space->bytes + o;
+    /* root_size <= 2^28 and p->off < 2^31: no overflow */
+    if (p->off + root_size > p->space->size) return MI_EXC_MCH0601;
+    *out = p->space->bytes + p->off + off;
     return MI_EXC_NONE;
 }
 

@@ -92,7 +92,7 @@ static inline uint64_t bcd_to_bin(uint64_t v) {
 
 /* PKD of at most 18 digits. prec odd: no pad nibble; even: the nibble above
  * the digits must be 0. */
-static inline mi_exc pkd_get64(const uint8_t *p, unsigned prec, uint64_t *mag, int *neg) {
+static inline __attribute__((always_inline)) mi_exc pkd_get64(const uint8_t *p, unsigned prec, uint64_t *mag, int *neg) {
     unsigned nb = prec / 2 + 1;
     uint64_t lo, hi = 0;
     if (nb <= 8) {
@@ -130,17 +130,22 @@ static const uint8_t bcd2[100] = {BCD1(0), BCD1(1), BCD1(2), BCD1(3), BCD1(4), B
                                   BCD10(3), BCD10(4), BCD10(5), BCD10(6), BCD10(7), BCD10(8),
                                   BCD10(9)};
 
+/* 8 digits x < 10^8 as 4 BCD bytes; the four lookups are independent. */
+static inline void put8(uint8_t *p, uint32_t x) {
+    uint32_t a = x / 10000u, b = x % 10000u;
+    p[0] = bcd2[a / 100u];
+    p[1] = bcd2[a % 100u];
+    p[2] = bcd2[b / 100u];
+    p[3] = bcd2[b % 100u];
+}
+
 /* n bytes of digit pairs ending at p + n; m < 100^n */
 static inline void put_pairs(uint8_t *p, unsigned n, uint64_t m) {
-    while (n >= 4 && m > UINT32_MAX) { /* 32-bit divisions are cheaper */
-        uint32_t lo = (uint32_t)(m % 100000000u);
+    for (; n >= 4; n -= 4) {
+        put8(p + n - 4, (uint32_t)(m % 100000000u));
         m /= 100000000u;
-        for (int k = 0; k < 4; k++) {
-            p[--n] = bcd2[lo % 100u];
-            lo /= 100u;
-        }
     }
-    uint32_t m32 = (uint32_t)m;
+    uint32_t m32 = (uint32_t)m; /* < 10^6 */
     while (n > 0) {
         p[--n] = bcd2[m32 % 100u];
         m32 /= 100u;
@@ -482,7 +487,7 @@ static inline unsigned small_scale(const mi_type *t) {
 
 static inline uint64_t p10u(unsigned k) { return (uint64_t)pow10_tab[k]; } /* k <= 19 */
 
-static inline mi_exc load_small(const mi_type *t, const uint8_t *p, int64_t *c) {
+static inline __attribute__((always_inline)) mi_exc load_small(const mi_type *t, const uint8_t *p, int64_t *c) {
     switch (t->kind) {
     case MI_T_BIN:
         switch (t->size) {
@@ -499,15 +504,17 @@ static inline mi_exc load_small(const mi_type *t, const uint8_t *p, int64_t *c) 
         uint64_t m;
         int neg;
         mi_exc e = pkd_get64(p, t->size, &m, &neg);
+        if (e != MI_EXC_NONE) return e;
         *c = neg ? -(int64_t)m : (int64_t)m; /* m < 10^18 */
-        return e;
+        return MI_EXC_NONE;
     }
     default: {
         mi_u128 m;
         int neg;
         mi_exc e = znd_get(p, t->size, &m, &neg);
+        if (e != MI_EXC_NONE) return e;
         *c = neg ? -(int64_t)m : (int64_t)m;
-        return e;
+        return MI_EXC_NONE;
     }
     }
 }
@@ -547,7 +554,7 @@ static inline mi_exc put_int64(const mi_type *rt, uint8_t *r, int64_t v) {
     }
 }
 
-static inline mi_exc store_small(const mi_type *rt, uint8_t *r, int64_t z, unsigned sz, int rnd) {
+static inline __attribute__((always_inline)) mi_exc store_small(const mi_type *rt, uint8_t *r, int64_t z, unsigned sz, int rnd) {
     switch (rt->kind) {
     case MI_T_BIN:
     case MI_T_UBIN: return put_int64(rt, r, div10_64(z, sz, rnd));
@@ -583,7 +590,7 @@ static inline int align64(int64_t *x, unsigned *sx, int64_t *y, unsigned *sy) {
     return 1;
 }
 
-static inline mi_exc arith_small(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
+static __attribute__((noinline)) mi_exc arith_small(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
                                  const mi_type *at, const uint8_t *a,
                                  const mi_type *bt, const uint8_t *b) {
     int64_t x, y, z;
@@ -626,6 +633,57 @@ static inline mi_exc arith_small(mi_op op, int rnd, const mi_type *rt, uint8_t *
     default: return MI_EXC_MIE0008;
     }
     return store_small(rt, r, z, sz, rnd);
+}
+
+/* BIN op BIN -> BIN, the commonest shape of all (counters, indices): no
+ * scales, no decimal, one overflow check. */
+static inline int ld_bin(const mi_type *t, const uint8_t *p, int64_t *v) {
+    switch (t->size) {
+    case 1: *v = (int8_t)p[0]; return 1;
+    case 2: *v = (int16_t)mi_ld16(p); return 1;
+    case 4: *v = (int32_t)mi_ld32(p); return 1;
+    case 8: *v = (int64_t)mi_ld64(p); return 1;
+    default: return 0;
+    }
+}
+
+static inline mi_exc arith_bin(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
+                               const mi_type *at, const uint8_t *a,
+                               const mi_type *bt, const uint8_t *b) {
+    int64_t x, y, z;
+    if (!ld_bin(at, a, &x) || !ld_bin(bt, b, &y)) return WIDE;
+    switch (op) {
+    case MI_OP_ADDN:
+        if (__builtin_add_overflow(x, y, &z)) return WIDE;
+        break;
+    case MI_OP_SUBN:
+        if (__builtin_sub_overflow(x, y, &z)) return WIDE;
+        break;
+    case MI_OP_MULN:
+        if (__builtin_mul_overflow(x, y, &z)) return WIDE;
+        break;
+    case MI_OP_DIVN:
+        if (y == 0) return MI_EXC_MCH1211;
+        if (y == -1) {
+            if (x == INT64_MIN) return WIDE;
+            z = -x;
+            break;
+        }
+        z = x / y;
+        if (rnd) { /* half away from zero: |remainder| >= |y| / 2 */
+            uint64_t rm = (uint64_t)(x % y), ym = (uint64_t)y;
+            if ((int64_t)rm < 0) rm = -rm;
+            if (y < 0) ym = -ym;
+            if (rm >= ym - rm) z += (x < 0) != (y < 0) ? -1 : 1;
+        }
+        break;
+    case MI_OP_REMN:
+        if (y == 0) return MI_EXC_MCH1211;
+        z = y == -1 ? 0 : x % y;
+        break;
+    default: return MI_EXC_MIE0008;
+    }
+    return put_int64(rt, r, z);
 }
 
 /* ---- arithmetic */
@@ -696,13 +754,11 @@ static int div_to_flt(const mi_type *rt, uint8_t *r, mi_xval *x, mi_xval *y) {
     return 1;
 }
 
-mi_exc mi_sem_arith(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
-                    const mi_type *at, const uint8_t *a,
-                    const mi_type *bt, const uint8_t *b) {
-    if (small_type(at) && small_type(bt)) {
-        mi_exc e = arith_small(op, rnd, rt, r, at, a, bt, b);
-        if (e != WIDE) return e;
-    }
+/* The __int128 path: every exact operand, FLT operands, and whatever the
+ * int64 paths hand on. */
+static __attribute__((noinline)) mi_exc arith_wide(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
+                                                   const mi_type *at, const uint8_t *a,
+                                                   const mi_type *bt, const uint8_t *b) {
     mi_xval x, y;
     mi_exc e = mi_sem_load_x(at, a, &x);
     if (e != MI_EXC_NONE) return e;
@@ -754,6 +810,18 @@ mi_exc mi_sem_arith(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
     return mi_sem_store_x(rt, r, c, sc, rnd);
 general:
     return mi_dec_arith(op, rnd, rt, r, at, a, bt, b);
+}
+
+/* A thin dispatcher, so the commonest shapes pay for no big stack frame. */
+mi_exc mi_sem_arith(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
+                    const mi_type *at, const uint8_t *a,
+                    const mi_type *bt, const uint8_t *b) {
+    mi_exc e = WIDE;
+    if (at->kind == MI_T_BIN && bt->kind == MI_T_BIN && rt->kind == MI_T_BIN)
+        e = arith_bin(op, rnd, rt, r, at, a, bt, b);
+    else if (small_type(at) && small_type(bt))
+        e = arith_small(op, rnd, rt, r, at, a, bt, b);
+    return e != WIDE ? e : arith_wide(op, rnd, rt, r, at, a, bt, b);
 }
 
 mi_exc mi_sem_unary(mi_op op, int rnd, const mi_type *rt, uint8_t *r,

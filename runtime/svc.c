@@ -120,9 +120,18 @@ int mi_machine_svc(mi_invocation *inv, int64_t k, uint32_t nargs, const mi_arg *
     switch (s) {
     case MI_SVC_OUT: return write_bytes(run->out, args[0].p, args[0].type.len, 0);
     case MI_SVC_OUTLN: return write_bytes(run->out, args[0].p, args[0].type.len, 1);
-    case MI_SVC_ERR: return write_bytes(run->err, args[0].p, args[0].type.len, 0);
-    case MI_SVC_ERRLN: return write_bytes(run->err, args[0].p, args[0].type.len, 1);
-    case MI_SVC_INLN: return svc_inln(run, &args[0], &args[1]);
+    /* §11.2: standard output is flushed before writing to standard error or reading
+     * standard input, so that interleaved output appears in instruction order. A
+     * failing flush is reported by the next OUT/OUTLN (the stream keeps its error). */
+    case MI_SVC_ERR:
+        if (run->err != run->out) fflush(run->out);
+        return write_bytes(run->err, args[0].p, args[0].type.len, 0);
+    case MI_SVC_ERRLN:
+        if (run->err != run->out) fflush(run->out);
+        return write_bytes(run->err, args[0].p, args[0].type.len, 1);
+    case MI_SVC_INLN:
+        fflush(run->out);
+        return svc_inln(run, &args[0], &args[1]);
     case MI_SVC_ARGC: return mi_sem_store_int(&args[0].type, args[0].p, run->argc);
     case MI_SVC_ARGV: return svc_argv(run, &args[0], &args[1], &args[2]);
     case MI_SVC_EXIT: {

@@ -10,6 +10,7 @@
  * (same registers and sizes in the LP64 ABIs MI supports). */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "codegen_int.h"
 #include "mi_host.h"
 #include "mi_machine.h"
@@ -219,6 +220,8 @@ void cg_emit_prelude(cg_buf *b, const char *progname, unsigned need) {
     cg_printf(b, "#define SP_SPACE %zu\n#define SP_OFF %zu\n#define SPACE_BYTES %zu\n#define SPACE_SIZE %zu\n",
               offsetof(mi_spcptr, space), offsetof(mi_spcptr, off), offsetof(mi_space, bytes),
               offsetof(mi_space, size));
+    cg_printf(b, "#define RSTACK_MAX %uu\n", MI_RSTACK_MAX);
+    cg_put(b, "#define RSP (*(u32 *)((u8 *)inv + INV_RSP))\n#define RSTK ((u32 *)((u8 *)inv + INV_RSTACK))\n");
 #define X(e, id, msg) cg_printf(b, "#define " id " %d\n", (int)MI_EXC_##e);
 #include "exceptions.def"
 #undef X

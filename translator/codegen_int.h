@@ -50,6 +50,8 @@ typedef struct cg_ctx {
     uint32_t k;            /* the instruction being translated (0-based) */
     uint32_t maxargs;      /* size of g[] */
     unsigned need;         /* CG_NEED_* */
+    int has_rtni;          /* emit the shared RTNI dispatch */
+    int has_sigexc;        /* emit handle_ (SIGEXC finds its handler itself) */
 } cg_ctx;
 
 /* A resolved operand: after cg_resolve emitted its checks, addr is a C
@@ -70,9 +72,10 @@ typedef struct cg_opnd {
 } cg_opnd;
 
 /* Resolves operand i of the current instruction, emitting the checks of §3.1 in
- * order; addresses that need computing at run time go to the variable named by
- * pvar (and a substring's length to lvar). */
-void cg_resolve(cg_ctx *c, uint32_t i, const char *pvar, const char *lvar, cg_opnd *o);
+ * order. slot (0..2) names the temporaries it may use: p<slot> (a BASED
+ * address), x<slot> (element index or substring start), l<slot> (substring
+ * length); q for a BASED index object. */
+void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o);
 
 /* "T<i>" for a type descriptor (emitted once per distinct type). */
 const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]);

@@ -115,12 +115,14 @@ static int parse_size(const char *s, uint64_t *v) {
     return 0;
 }
 
-/* The program's name: FILE's base name without its extension. */
+/* The program's name (§12.1): FILE's last path component without a final .mi or
+ * .mit extension. */
 static char *program_name(const char *file) {
     const char *b = strrchr(file, '/');
     b = b != NULL ? b + 1 : file;
-    const char *dot = strrchr(b, '.');
-    size_t n = dot != NULL && dot != b ? (size_t)(dot - b) : strlen(b);
+    size_t n = strlen(b);
+    if (n > 3 && strcmp(b + n - 3, ".mi") == 0) n -= 3;
+    else if (n > 4 && strcmp(b + n - 4, ".mit") == 0) n -= 4;
     char *s = malloc(n + 1);
     if (s != NULL) {
         memcpy(s, b, n);
@@ -210,8 +212,8 @@ int mi_cmd_run(int argc, char **argv) {
     } else if (st == MI_E_EXCEPTION) {
         char line[1024];
         mi_run_result_format(res, line, sizeof line);
+        /* exactly this one line (§10.6); res->diag's detail is not printed */
         mi_cli_error("%s", line);
-        if (res->diag.msg[0] != '\0') mi_cli_error("%s", res->diag.msg);
         status = MI_EXIT_EXCEPTION;
     } else {
         mi_cli_error("%s: %s", file, res->diag.msg[0] ? res->diag.msg : mi_status_text(st));

@@ -37,8 +37,8 @@ mi_status mi_cli_read_file(const char *path, uint8_t **buf, size_t *n, mi_diag *
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         int e = errno;
-        return mi_diag_set(d, e == ENOENT ? MI_E_NOTFOUND : MI_E_IO, "cannot read %s: %s", path,
-                           strerror(e));
+        return mi_diag_set(d, e == ENOENT || e == ENOTDIR ? MI_E_NOTFOUND : MI_E_IO, "cannot read %s: %s",
+                           path, strerror(e));
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -133,7 +133,7 @@ fi
 
 if ! cmp -s "$tmp/expected" "$tmp/stdout"; then
     report "standard output differs (--- expected, +++ actual):"
-    diff -u "$tmp/expected" "$tmp/stdout" | sed -e '1,2d' -e 's/^/    /'
+    diff -u "$tmp/expected" "$tmp/stdout" | sed -e '1,2d' -e 's/^/    /' -e '80q'
 fi
 
 # The report of an unhandled exception is one line on standard error (spec §10.6):
@@ -215,7 +215,7 @@ if [ -f "$tmp/has_stderr" ]; then
     grep -v '^mi: unhandled exception ' "$tmp/stderr" >"$tmp/stderr_rest"
     if ! cmp -s "$tmp/expected_stderr" "$tmp/stderr_rest"; then
         report "standard error differs (--- expected, +++ actual):"
-        diff -u "$tmp/expected_stderr" "$tmp/stderr_rest" | sed -e '1,2d' -e 's/^/    /'
+        diff -u "$tmp/expected_stderr" "$tmp/stderr_rest" | sed -e '1,2d' -e 's/^/    /' -e '80q'
     fi
 fi
 

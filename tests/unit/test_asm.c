@@ -149,7 +149,7 @@ static void test_literal_types_ok(void **state) {
     check_const(&t, 6, MI_T_PKD, 1, 1, 0, "5C");
     check_const(&t, 7, MI_T_PKD, 1, 0, 0, "5C");
     check_const(&t, 8, MI_T_FLT, 8, 0, 0, "000000000000F83F");
-    check_const(&t, 9, MI_T_FLT, 8, 0, 0, "0000000000000080"); /* -0.0 keeps its sign */
+    check_const(&t, 9, MI_T_FLT, 8, 0, 0, "0000000000000000"); /* the exact value of -0E0 is zero: +0.0 */
     check_const(&t, 10, MI_T_CHAR, 0, 0, 4, "69742773");
     check_const(&t, 11, MI_T_CHAR, 0, 0, 2, "00FF");
     /* 5 again is constant 1; +7 is new; 15e-1 equals 1.5E0 (constant 8) */
@@ -217,6 +217,58 @@ static void test_typed_literals(void **state) {
     mi_template_free(&t);
 }
 
+static void test_typed_float_literals(void **state) {
+    (void)state;
+    const char *src = "DCL s SYSPTR AUTO\n"
+                      " RSLVSP s, 'P'\n"
+                      " CALLX s, PKD(5,2):1.5E1, BIN(4):-1E3, UBIN(8):1.8446744073709551615E19, FLT(4):1E-40\n"
+                      " CALLX s, FLT(4):1.0000000596046448E0, PKD(3,3):5E-1, ZND(2,0):-0E5, BIN(2):12000E-3\n";
+    mi_template t;
+    build_ok(src, &t);
+    check_const(&t, 1, MI_T_PKD, 5, 2, 0, "01500C");
+    check_const(&t, 2, MI_T_BIN, 4, 0, 0, "18FCFFFF");
+    check_const(&t, 3, MI_T_UBIN, 8, 0, 0, "FFFFFFFFFFFFFFFF");
+    check_const(&t, 4, MI_T_FLT, 4, 0, 0, "C2160100"); /* subnormal */
+    /* rounded once from the decimal value (just above a binary32 halfway point),
+     * not via binary64, which would land on the halfway point and tie to 1.0 */
+    check_const(&t, 5, MI_T_FLT, 4, 0, 0, "0100803F");
+    check_const(&t, 6, MI_T_PKD, 3, 3, 0, "500C");
+    check_const(&t, 7, MI_T_ZND, 2, 0, 0, "3030");
+    check_const(&t, 8, MI_T_BIN, 2, 0, 0, "0C00");
+    mi_template_free(&t);
+}
+
+static void test_typed_literal_errors(void **state) {
+    (void)state;
+    const char *src = "DCL s SYSPTR AUTO\n"
+                      " RSLVSP s, 'P'\n"
+                      " CALLX s, PKD(3,1):X'123F'\n"
+                      " CALLX s, ZND(1,0):X'70'\n"
+                      " CALLX s, PKD(2,0):X'100C'\n"
+                      " CALLX s, BIN(2):'ab'\n"
+                      " CALLX s, CHAR(2):5\n"
+                      " CALLX s, PKD(5,2):1E-3\n"
+                      " CALLX s, FLT(4):1E39\n"
+                      " CALLX s, BIN(8):1E19\n"
+                      " CALLX s, BIN(8):1E40\n"
+                      " CALLX s, PKD(5,2):1E-40\n"
+                      " CALLX s, FLT(8):1E309\n";
+    mi_asm_diags dg = build_fail(src, strlen(src), MI_E_SYNTAX);
+    has_diag(&dg, "t.mi:3:20: error: X'...' literal is not a PKD(3,1) value in the form MI writes");
+    has_diag(&dg, "t.mi:4:20: error: X'...' literal is not a ZND(1,0) value in the form MI writes");
+    has_diag(&dg, "t.mi:5:20: error: X'...' literal is not a PKD(2,0) value in the form MI writes");
+    has_diag(&dg, "t.mi:6:18: error: a character literal cannot initialise BIN(2)");
+    has_diag(&dg, "t.mi:7:19: error: a numeric literal cannot initialise CHAR(2)");
+    has_diag(&dg, "t.mi:8:20: error: value is not exact in PKD(5,2)");
+    has_diag(&dg, "t.mi:9:18: error: value out of range for FLT(4)");
+    has_diag(&dg, "t.mi:10:18: error: value out of range for BIN(8)");
+    has_diag(&dg, "t.mi:11:18: error: value out of range for BIN(8)");
+    has_diag(&dg, "t.mi:12:20: error: value is not exact in PKD(5,2)");
+    has_diag(&dg, "t.mi:13:18: error: float literal out of range");
+    assert_int_equal(dg.n, 11);
+    mi_asm_diags_free(&dg);
+}
+
 static void test_init_conversion(void **state) {
     (void)state;
     const char *src = "DCL a BIN(2) INIT(-300)\n"
@@ -229,7 +281,7 @@ static void test_init_conversion(void **state) {
                       "DCL h PKD(3,0) DIM(4) AUTO INIT(7)\n"
                       "DCL i PKD(5,2) INIT(PKD(5,2):1.5)\n"
                       "DCL j BIN(4) INIT(BIN(2):-1)\n"
-                      "DCL k PKD(5,2) INIT(0.10000000000000000555E0)\n"
+                      "DCL k PKD(5,2) INIT(1.25E0)\n"
                       "DCL l CHAR(2) INIT(X'4100')\n"
                       "DCL m ZND(2,2) INIT(-.05)\n";
     mi_template t;
@@ -250,7 +302,7 @@ static void test_init_conversion(void **state) {
         {MI_T_PKD, 3, 0, 0, "007C"},
         {MI_T_PKD, 5, 2, 0, "00150C"},
         {MI_T_BIN, 4, 0, 0, "FFFFFFFF"},
-        {MI_T_PKD, 5, 2, 0, "00010C"}, /* binary 0.1 equals 0.10 when compared as binary64 */
+        {MI_T_PKD, 5, 2, 0, "00125C"},
         {MI_T_CHAR, 0, 0, 2, "4100"},
         {MI_T_ZND, 2, 2, 0, "3075"},
     };
@@ -277,7 +329,11 @@ static void test_init_errors(void **state) {
                       "DCL h SPCPTR INIT(0)\n"
                       "DCL i FLT(4) INIT(1E300)\n"
                       "DCL j BIN(4) INIT(BIN(2):1.5)\n"
-                      "DCL k UBIN(1) INIT(-1)\n";
+                      "DCL k UBIN(1) INIT(-1)\n"
+                      "DCL l PKD(5,2) INIT(0.10000000000000000555E0)\n"
+                      "DCL m FLT(4) INIT(FLT(8):X'000000000000F87F')\n"
+                      "DCL n PKD(3,1) INIT(X'123F')\n"
+                      "DCL o BIN(4) INIT(1E10)\n";
     mi_asm_diags dg = build_fail(src, strlen(src), MI_E_SYNTAX);
     has_diag(&dg, "t.mi:1:19: error: value out of range for BIN(2)");
     has_diag(&dg, "t.mi:2:19: error: value is not exact in BIN(4)");
@@ -290,7 +346,12 @@ static void test_init_errors(void **state) {
     has_diag(&dg, "t.mi:9:19: error: value out of range for FLT(4)");
     has_diag(&dg, "t.mi:10:26: error: value is not exact in BIN(2)");
     has_diag(&dg, "t.mi:11:20: error: value out of range for UBIN(1)");
-    assert_int_equal(dg.n, 11);
+    /* a float literal converts from its exact decimal value, not its binary64 rounding */
+    has_diag(&dg, "t.mi:12:20: error: value is not exact in PKD(5,2)");
+    has_diag(&dg, "t.mi:13:19: error: value out of range for FLT(4)"); /* a NaN is not finite */
+    has_diag(&dg, "t.mi:14:21: error: X'...' literal is not a PKD(3,1) value in the form MI writes");
+    has_diag(&dg, "t.mi:15:19: error: value out of range for BIN(4)");
+    assert_int_equal(dg.n, 15);
     mi_asm_diags_free(&dg);
 }
 
@@ -605,7 +666,10 @@ static void test_monitor_errors(void **state) {
                       " MONITOR MCH1210, a, a, zz\n"
                       " MONITOR *NONE, a, a, a\n"
                       " SIGEXC e, d\n"
-                      " MONITOR MCH1G10, a, a, a\n";
+                      " MONITOR MCH1G10, a, a, a\n"
+                      " MONITOR mch1210, a, a, a\n"
+                      "b: NOP\n"
+                      " MONITOR MCH1210, b, a, a\n";
     mi_asm_diags dg = build_fail(src, strlen(src), MI_E_SYNTAX);
     has_diag(&dg, "t.mi:4:10: error: expected an exception id");
     has_diag(&dg, "t.mi:5:23: error: expected ',', found end of line");
@@ -613,7 +677,9 @@ static void test_monitor_errors(void **state) {
     has_diag(&dg, "t.mi:7:10: error: expected an exception id");
     has_diag(&dg, "t.mi:8:9: error: operand 1 of SIGEXC must be a constant");
     has_diag(&dg, "t.mi:9:10: error: expected an exception id");
-    assert_int_equal(dg.n, 6);
+    has_diag(&dg, "t.mi:10:10: error: expected an exception id");
+    has_diag(&dg, "t.mi:12:2: error: monitor range is empty: 'b' comes after 'a'");
+    assert_int_equal(dg.n, 8);
     mi_asm_diags_free(&dg);
 }
 
@@ -681,15 +747,16 @@ static void test_source_directives(void **state) {
 static void test_sections(void **state) {
     (void)state;
     mi_template t;
-    build_ok(".section 9, 0, X'0102'\n.section 8, 2, X''\n.section 4000000000, 0, X'FF'\n NOP\n", &t);
-    assert_int_equal(t.nextra, 3);
-    assert_int_equal(t.extra[0].id, 8);
-    assert_int_equal(t.extra[0].flags, 2);
-    assert_int_equal(t.extra[0].nbytes, 0);
-    assert_int_equal(t.extra[1].id, 9);
-    assert_int_equal(t.extra[1].nbytes, 2);
-    assert_memory_equal(t.extra[1].bytes, "\x01\x02", 2);
-    assert_int_equal(t.extra[2].id, 4000000000u);
+    build_ok(".section 9, 0, X'0102'\n.section 8, 0, X''\n.section 4000000000, 0, X'FF'\n.section 0, 0, X''\n NOP\n", &t);
+    assert_int_equal(t.nextra, 4);
+    assert_int_equal(t.extra[0].id, 0);
+    assert_int_equal(t.extra[1].id, 8);
+    assert_int_equal(t.extra[1].flags, 0);
+    assert_int_equal(t.extra[1].nbytes, 0);
+    assert_int_equal(t.extra[2].id, 9);
+    assert_int_equal(t.extra[2].nbytes, 2);
+    assert_memory_equal(t.extra[2].bytes, "\x01\x02", 2);
+    assert_int_equal(t.extra[3].id, 4000000000u);
     mi_template_free(&t);
 }
 
@@ -714,7 +781,7 @@ static void test_directive_errors(void **state) {
     has_diag(&dg, "t.mi:3:1: error: second .source (first on line 2)");
     has_diag(&dg, "t.mi:4:1: error: .nosource conflicts with .source on line 2");
     has_diag(&dg, "t.mi:5:1: error: section 3 is a standard section");
-    has_diag(&dg, "t.mi:6:1: error: an unknown critical section");
+    has_diag(&dg, "t.mi:6:1: error: the flags of a section other than 1-7 must be 0");
     has_diag(&dg, "t.mi:8:1: error: section 9 already given on line 7");
     has_diag(&dg, "t.mi:9:1: error: unknown directive '.bogus'");
     has_diag(&dg, "t.mi:10:7: error: a line number out of range");
@@ -723,6 +790,11 @@ static void test_directive_errors(void **state) {
     has_diag(&dg, "t.mi:13:1: error: second .source (first on line 2)");
     has_diag(&dg, "t.mi:14:11: error: expected end of line, found 'extra'");
     assert_int_equal(dg.n, 12);
+    mi_asm_diags_free(&dg);
+    src = " NOP\n.nosource\n.nosource\n";
+    dg = build_fail(src, strlen(src), MI_E_SYNTAX);
+    has_diag(&dg, "t.mi:3:1: error: second .nosource (first on line 2)");
+    assert_int_equal(dg.n, 1);
     mi_asm_diags_free(&dg);
 }
 
@@ -861,6 +933,8 @@ int main(void) {
         cmocka_unit_test(test_literal_types_ok),
         cmocka_unit_test(test_literal_errors),
         cmocka_unit_test(test_typed_literals),
+        cmocka_unit_test(test_typed_float_literals),
+        cmocka_unit_test(test_typed_literal_errors),
         cmocka_unit_test(test_init_conversion),
         cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_declarations),

@@ -153,6 +153,17 @@ static void test_space_exceptions(void **state) {
     fx_expect_exc(p, NULL, "MCH0603", "main", 1, "");
     snprintf(p, sizeof p, "%s        CRTS sp, 1, 1\n        CRTS o, 1, 1\n        SUBSPP n, sp, o\n", decl);
     fx_expect_exc(p, NULL, "MCH0601", "main", 3, "");
+    /* DEFINED over BASED checks the whole BASED root, not just the overlay's bytes */
+    snprintf(p, sizeof p, "%sDCL big CHAR(8) BASED(sp)\nDCL part CHAR(2) DEFINED(big, 1)\n"
+             "        CRTS sp, 4, 8\n        SVC 2, part\n", decl);
+    fx_expect_exc(p, NULL, "MCH0601", "main", 2, "");
+    /* operands are resolved in order: an unset P source (operand 2) before a bad index (3) */
+    snprintf(p, sizeof p, "%sDCL a BIN(4) DIM(2)\nDCL k BIN(4) INIT(5)\n"
+             "        B go\n        CRTS u, 1, 1\ngo:     ADDSPP q, u, a(k)\n", decl);
+    fx_expect_exc(p, NULL, "MCH3601", "main", 3, "");
+    snprintf(p, sizeof p, "%sDCL a BIN(4) DIM(2)\nDCL k BIN(4) INIT(5)\n"
+             "        CRTS u, 1, 1\n        ADDSPP q, u, a(k)\n", decl);
+    fx_expect_exc(p, NULL, "MCH0603", "main", 2, "");
     /* A pointer beyond a shrunk size stays a value, but accesses fail. */
     snprintf(p, sizeof p, "%s        CRTS sp, 8, 8\n        ADDSPP sp, sp, 4\n        SETSPSZ sp, 6\n"
              "        CPYP q, sp\n        CPYNV n, w\n", decl);

@@ -1,0 +1,718 @@
+/* MI -> C code generator: the driver, operand resolution, control flow, and the
+ * character, conversion, call, space and exception instructions. Numeric,
+ * bitwise and compare instructions are in codegen_num.c, the prelude in
+ * codegen_abi.c. What the generated C looks like: mi_translate.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codegen_int.h"
+#include "mi_machine.h"
+#include "mi_translate.h"
+
+/* ---- text buffers --------------------------------------------------------- */
+
+static int buf_reserve(cg_buf *b, size_t extra) {
+    if (b->oom) return 0;
+    if (b->n + extra + 1 <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + extra + 1) {
+        if (cap > SIZE_MAX / 2) {
+            b->oom = 1;
+            return 0;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (p == NULL) {
+        b->oom = 1;
+        return 0;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 1;
+}
+
+void cg_put(cg_buf *b, const char *s) {
+    size_t k = strlen(s);
+    if (!buf_reserve(b, k)) return;
+    memcpy(b->p + b->n, s, k + 1);
+    b->n += k;
+}
+
+void cg_printf(cg_buf *b, const char *fmt, ...) {
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (k < 0) {
+        b->oom = 1;
+        return;
+    }
+    if ((size_t)k < sizeof small) {
+        cg_put(b, small);
+        return;
+    }
+    if (!buf_reserve(b, (size_t)k)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)k;
+}
+
+void cg_buf_free(cg_buf *b) {
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+void cg_c_string(const char *s, size_t n, char *buf, size_t bufn) {
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 5 < bufn; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            buf[j++] = '\\';
+            buf[j++] = (char)ch;
+        } else if (ch < 0x20 || ch >= 0x7F || ch == '?' || ch == '*') {
+            /* octal escapes; '?' (trigraphs) and '*' ("*\/" in the comment that
+             * names the program) are escaped too */
+            snprintf(buf + j, bufn - j, "\\%03o", ch);
+            j += 4;
+        } else {
+            buf[j++] = (char)ch;
+        }
+    }
+    buf[j] = '\0';
+}
+
+/* ---- descriptors and constants -------------------------------------------- */
+
+const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]) {
+    uint32_t i;
+    for (i = 0; i < c->ntypes; i++)
+        if (mi_type_equal(&c->types[i], t)) break;
+    if (i == c->ntypes) {
+        if (c->ntypes == c->captypes) {
+            uint32_t cap = c->captypes ? 2 * c->captypes : 16;
+            mi_type *p = realloc(c->types, cap * sizeof *p);
+            if (p == NULL) {
+                c->decl.oom = 1;
+                snprintf(buf, 16, "T0");
+                return buf;
+            }
+            c->types = p;
+            c->captypes = cap;
+        }
+        c->types[c->ntypes++] = *t;
+        cg_printf(&c->decl, "static const MT T%u = {%u, %u, %u, %u};\n", i, t->kind, t->size,
+                  t->scale, t->len);
+    }
+    snprintf(buf, 16, "T%u", i);
+    return buf;
+}
+
+uint32_t cg_dconst(cg_ctx *c, uint64_t bits) {
+    /* KD is emitted as one array after the body; decl holds its rows. */
+    cg_printf(&c->decl, "#define KD%u 0x%016llXull\n", c->ndconst, (unsigned long long)bits);
+    return c->ndconst++;
+}
+
+void cg_raise(cg_ctx *c, const char *e) { cg_printf(&c->body, "R(%u, %s);\n", c->k, e); }
+
+/* ---- operand resolution (§3.1) ---------------------------------------------- */
+
+/* The C name of an area base for a non-BASED object layout. */
+static void area_name(cg_ctx *c, const mi_objlayout *ol, char *buf, size_t n) {
+    switch (ol->area) {
+    case MI_AREA_STATIC: snprintf(buf, n, "S"); break;
+    case MI_AREA_AUTO: snprintf(buf, n, "A"); break;
+    case MI_AREA_PARM:
+        if (ol->root < c->l.nparms) c->parm_used[ol->root] = 1;
+        snprintf(buf, n, "P%u", ol->root);
+        break;
+    default: snprintf(buf, n, "K"); break;
+    }
+}
+
+/* Locates object obj: *area (a C name) + *off is its first byte. In a space the
+ * whole BASED root is checked (§5: position + root size <= current size), its
+ * address going to pvar. */
+static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t an, uint64_t *off) {
+    const mi_objlayout *ol = &c->l.objs[obj];
+    *off = ol->offset;
+    if (ol->area != MI_AREA_BASED) {
+        area_name(c, ol, area, an);
+        return;
+    }
+    const mi_objlayout *pl = &c->l.objs[ol->root];
+    char parea[16];
+    area_name(c, pl, parea, sizeof parea);
+    cg_printf(&c->body, "BASED(%u, %s + %llu, %u, %s);\n", c->k, parea, (unsigned long long)pl->offset,
+              ol->root_size, pvar);
+    snprintf(area, an, "%s", pvar);
+}
+
+static int64_t const_int(const mi_template *t, uint32_t k, int *ok) {
+    const mi_const *kc = &t->consts[k];
+    *ok = 1;
+    int64_t v = mi_sem_load_int(&kc->type, t->constbytes + kc->offset, ok);
+    return v;
+}
+
+/* The value of a simple operand (index, start, length) into var, or a literal
+ * into lit (returns 1 then, with *v the value). */
+static int simple_value(cg_ctx *c, const mi_subref *s, const char *var, int64_t *v) {
+    const mi_template *t = c->t;
+    if (s->kind == MI_O_CONST) {
+        int ok;
+        *v = const_int(t, s->ref, &ok);
+        if (!ok) *v = INT64_MAX; /* a huge UBIN(8): out of every range */
+        return 1;
+    }
+    char area[16];
+    uint64_t off;
+    locate(c, s->ref, "q", area, sizeof area, &off);
+    const mi_type *ty = &t->objs[s->ref].type;
+    const char *ld = cg_int_loader(ty);
+    /* UBIN(8): reinterpreted; a value above INT64_MAX becomes negative, which is
+     * out of range for every use exactly as INT64_MAX is. */
+    cg_printf(&c->body, "%s = %s(%s + %llu);\n", var, ld != NULL ? ld : "LB8", area,
+              (unsigned long long)off);
+    return 0;
+}
+
+static void fmt_addr(char *buf, size_t n, const char *area, uint64_t off) {
+    if (off == 0) snprintf(buf, n, "%s", area);
+    else snprintf(buf, n, "(%s+%llu)", area, (unsigned long long)off);
+}
+
+void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
+    const mi_template *t = c->t;
+    const mi_operand *op = &t->opnds[t->insns[c->k].first + i];
+    memset(o, 0, sizeof *o);
+    o->kind = op->kind;
+    if (op->kind == MI_O_LABEL) {
+        o->label = op->ref;
+        return;
+    }
+    if (op->kind == MI_O_CONST) {
+        const mi_const *kc = &t->consts[op->ref];
+        o->is_const = 1;
+        o->type = kc->type;
+        o->cbytes = t->constbytes + kc->offset;
+        fmt_addr(o->addr, sizeof o->addr, "K", kc->offset);
+        o->len_known = 1;
+        o->lenv = kc->nbytes;
+        snprintf(o->len, sizeof o->len, "%u", kc->nbytes);
+        if (mi_type_is_integer(&kc->type)) {
+            int ok;
+            o->imm = const_int(t, op->ref, &ok);
+            o->has_imm = ok;
+        }
+        return;
+    }
+    const mi_object *ob = &t->objs[op->ref];
+    const mi_objlayout *ol = &c->l.objs[op->ref];
+    char area[16], pvar[8];
+    uint64_t off;
+    o->type = ob->type;
+    snprintf(pvar, sizeof pvar, "p%u", slot);
+    locate(c, op->ref, pvar, area, sizeof area, &off);
+    o->len_known = 1;
+    o->lenv = ob->type.kind == MI_T_CHAR ? ob->type.len : 0;
+    snprintf(o->len, sizeof o->len, "%u", o->lenv);
+    if (op->kind == MI_O_OBJ) {
+        o->dim = ob->dim;
+        fmt_addr(o->addr, sizeof o->addr, area, off);
+        return;
+    }
+    char xv[8], lv[8];
+    snprintf(xv, sizeof xv, "x%u", slot);
+    snprintf(lv, sizeof lv, "l%u", slot);
+    if (op->kind == MI_O_ELEM) {
+        int64_t v;
+        uint32_t es = ol->esize;
+        if (simple_value(c, &op->sub[0], xv, &v)) {
+            if (v < 1 || v > (int64_t)ob->dim) {
+                cg_raise(c, "MCH0603");
+                v = 1;
+            }
+            fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(v - 1) * es);
+            return;
+        }
+        cg_printf(&c->body, "if (%s < 1 || %s > %u) R(%u, MCH0603);\n", xv, xv, ob->dim, c->k);
+        /* (x - 1) * es + off, written so that no intermediate pointer precedes
+         * the object */
+        int64_t bias = (int64_t)off - (int64_t)es;
+        if (bias == 0) snprintf(o->addr, sizeof o->addr, "(%s+%s*%u)", area, xv, es);
+        else snprintf(o->addr, sizeof o->addr, "(%s+(%s*%u%+lld))", area, xv, es, (long long)bias);
+        return;
+    }
+    /* substring of a CHAR scalar */
+    int64_t st, ln;
+    int kst = simple_value(c, &op->sub[0], xv, &st);
+    int kln = simple_value(c, &op->sub[1], lv, &ln);
+    int64_t n = ob->type.len;
+    if (kst && kln) {
+        if (st < 1 || ln < 0 || ln > n || st - 1 > n - ln) {
+            cg_raise(c, "MCH0603");
+            st = 1;
+            ln = 0;
+        }
+        fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(st - 1));
+        o->lenv = (uint32_t)ln;
+        snprintf(o->len, sizeof o->len, "%u", o->lenv);
+        return;
+    }
+    char sx[32], lx[32];
+    if (kst) snprintf(sx, sizeof sx, "%lldLL", (long long)st);
+    else snprintf(sx, sizeof sx, "%s", xv);
+    if (kln) snprintf(lx, sizeof lx, "%lldLL", (long long)ln);
+    else snprintf(lx, sizeof lx, "%s", lv);
+    cg_printf(&c->body, "if (%s < 1 || %s < 0 || %s > %lld || %s - 1 > %lld - %s) R(%u, MCH0603);\n",
+              sx, lx, lx, (long long)n, sx, (long long)n, lx, c->k);
+    if (kst) fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(st - 1));
+    else snprintf(o->addr, sizeof o->addr, "(%s+(%s%+lld))", area, sx, (long long)off - 1);
+    o->len_known = kln;
+    o->lenv = kln ? (uint32_t)ln : 0;
+    if (kln) snprintf(o->len, sizeof o->len, "%u", o->lenv);
+    else snprintf(o->len, sizeof o->len, "(u32)%s", lv);
+}
+
+/* ---- integers ------------------------------------------------------------ */
+
+const char *cg_int_loader(const mi_type *t) {
+    if (t->kind == MI_T_BIN) {
+        switch (t->size) {
+        case 1: return "LB1";
+        case 2: return "LB2";
+        case 4: return "LB4";
+        case 8: return "LB8";
+        default: return NULL;
+        }
+    }
+    if (t->kind == MI_T_UBIN) {
+        switch (t->size) {
+        case 1: return "LU1";
+        case 2: return "LU2";
+        case 4: return "LU4";
+        default: return NULL;
+        }
+    }
+    return NULL;
+}
+
+int cg_fast_int(const cg_opnd *o) {
+    if (o->kind == MI_O_LABEL || o->dim != 0) return 0;
+    if (o->is_const) return o->has_imm;
+    return cg_int_loader(&o->type) != NULL;
+}
+
+static void lit(char *buf, size_t n, int64_t v) {
+    if (v == INT64_MIN) snprintf(buf, n, "IMIN");
+    else snprintf(buf, n, "%lldLL", (long long)v);
+}
+
+void cg_int_value(const cg_opnd *o, char *buf, size_t n) {
+    if (o->is_const) lit(buf, n, o->imm);
+    else snprintf(buf, n, "%s(%s)", cg_int_loader(&o->type), o->addr);
+}
+
+const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, size_t n) {
+    if (o->is_const) {
+        int ok = 1;
+        int64_t v = mi_sem_load_int(&o->type, o->cbytes, &ok);
+        lit(buf, n, ok ? v : INT64_MAX);
+        return buf;
+    }
+    if (cg_int_loader(&o->type) != NULL) {
+        cg_int_value(o, buf, n);
+        return buf;
+    }
+    /* UBIN(8): values above INT64_MAX count as INT64_MAX (mi_sem_load_int's
+     * callers); they are out of range for every use. */
+    cg_printf(&c->body, "%s = LB8(%s); if (%s < 0) %s = 9223372036854775807LL;\n", var, o->addr,
+              var, var);
+    return var;
+}
+
+void cg_store_int(cg_ctx *c, const cg_opnd *o, const char *val, __int128 lo, __int128 hi) {
+    unsigned sz = o->type.size, bits = 8u * sz;
+    __int128 min, max;
+    if (o->type.kind == MI_T_BIN) {
+        min = -((__int128)1 << (bits - 1));
+        max = ((__int128)1 << (bits - 1)) - 1;
+    } else {
+        min = 0;
+        max = ((__int128)1 << bits) - 1;
+    }
+    if (lo < min || hi > max) {
+        const char *chk;
+        char buf[96];
+        if (o->type.kind == MI_T_BIN) {
+            if (sz == 8) chk = NULL; /* every i64 fits */
+            else {
+                snprintf(buf, sizeof buf, "(u64)(%s) + %lluull > %lluull", val,
+                         (unsigned long long)(1ull << (bits - 1)), (unsigned long long)((1ull << bits) - 1));
+                chk = buf;
+            }
+        } else if (sz == 8) {
+            snprintf(buf, sizeof buf, "(%s) < 0", val);
+            chk = buf;
+        } else {
+            snprintf(buf, sizeof buf, "(u64)(%s) > %lluull", val, (unsigned long long)((1ull << bits) - 1));
+            chk = buf;
+        }
+        if (chk != NULL) cg_printf(&c->body, "if (%s) R(%u, MCH1210);\n", chk, c->k);
+    }
+    cg_printf(&c->body, "ST%u(%s, %s);\n", sz, o->addr, val);
+}
+
+/* ---- instruction families handled here ------------------------------------ */
+
+static void emit_cond_branch(cg_ctx *c, mi_cond cond, const char *cv, uint32_t label) {
+    char e[96];
+    cg_cond_expr(cond, cv, e, sizeof e);
+    cg_printf(&c->body, "if (%s) goto L%u;\n", e, label);
+}
+
+static void emit_char(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    cg_buf *b = &c->body;
+    mi_cond cond = (mi_cond)(in->mods & MI_MOD_COND_MASK);
+    char e[96];
+    switch (in->op) {
+    case MI_OP_CPYBLA:
+        if (o[0].len_known && o[1].len_known) {
+            uint32_t m = o[0].lenv < o[1].lenv ? o[0].lenv : o[1].lenv;
+            if (m == 0) return;
+            if (m == 1) cg_printf(b, "ST1(%s, LU1(%s));\n", o[0].addr, o[1].addr);
+            else if (m == 2 || m == 4 || m == 8)
+                cg_printf(b, "ST%u(%s, LB%u(%s));\n", m, o[0].addr, m, o[1].addr);
+            else if (m <= 32) {
+                c->need |= CG_NEED_MOVE;
+                cg_printf(b, "mv(%s, %s, %u);\n", o[0].addr, o[1].addr, m);
+            } else {
+                cg_printf(b, "rt->cpybla(%s, %u, %s, %u);\n", o[0].addr, o[0].lenv, o[1].addr, o[1].lenv);
+            }
+            return;
+        }
+        cg_printf(b, "rt->cpybla(%s, %s, %s, %s);\n", o[0].addr, o[0].len, o[1].addr, o[1].len);
+        return;
+    case MI_OP_CPYBLAP:
+        cg_printf(b, "CK(%u, rt->cpyblap(%s, %s, %s, %s, %s, %s));\n", c->k, o[0].addr, o[0].len,
+                  o[1].addr, o[1].len, o[2].addr, o[2].len);
+        return;
+    case MI_OP_CAT:
+        cg_printf(b, "rt->cat(%s, %s, %s, %s, %s, %s);\n", o[0].addr, o[0].len, o[1].addr, o[1].len,
+                  o[2].addr, o[2].len);
+        return;
+    case MI_OP_SCAN:
+        cg_printf(b, "r = rt->scan(%s, %s, %s, %s);\n", o[1].addr, o[1].len, o[2].addr, o[2].len);
+        cg_store_int(c, &o[0], "r", 0, MI_MAX_CHAR_LEN + 1);
+        return;
+    case MI_OP_TRIMLEN:
+        cg_printf(b, "r = rt->trimlen(%s, %s);\n", o[1].addr, o[1].len);
+        cg_store_int(c, &o[0], "r", 0, MI_MAX_CHAR_LEN);
+        return;
+    case MI_OP_CMPC:
+        cg_printf(b, "c = rt->cmpc(%s, %s, %s, %s);\n", o[0].addr, o[0].len, o[1].addr, o[1].len);
+        emit_cond_branch(c, cond, "c", o[2].label);
+        return;
+    case MI_OP_CMPCI:
+        cg_printf(b, "c = rt->cmpc(%s, %s, %s, %s);\n", o[1].addr, o[1].len, o[2].addr, o[2].len);
+        cg_cond_expr(cond, "c", e, sizeof e);
+        cg_printf(b, "r = %s;\n", e);
+        cg_store_int(c, &o[0], "r", 0, 1);
+        return;
+    default:
+        return;
+    }
+}
+
+static void emit_conv(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    char t1[16];
+    int rnd = (in->mods & MI_MOD_ROUND) != 0;
+    switch (in->op) {
+    case MI_OP_CVTNC:
+        cg_printf(&c->body, "CK(%u, rt->cvtnc(%s, %s, &%s, %s));\n", c->k, o[0].addr, o[0].len,
+                  cg_type(c, &o[1].type, t1), o[1].addr);
+        return;
+    case MI_OP_CVTCN:
+        cg_printf(&c->body, "CK(%u, rt->cvtcn(%d, &%s, %s, %s, %s));\n", c->k, rnd,
+                  cg_type(c, &o[0].type, t1), o[0].addr, o[1].addr, o[1].len);
+        return;
+    case MI_OP_EDIT:
+        cg_printf(&c->body, "CK(%u, rt->edit(%s, %s, &%s, %s, %s, %s));\n", c->k, o[0].addr, o[0].len,
+                  cg_type(c, &o[1].type, t1), o[1].addr, o[2].addr, o[2].len);
+        return;
+    default:
+        return;
+    }
+}
+
+static void emit_space(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    cg_buf *b = &c->body;
+    char v1[64], v2[64];
+    const char *a1, *a2;
+    switch (in->op) {
+    case MI_OP_CRTS:
+        a1 = cg_int_arg(c, &o[1], "a", v1, sizeof v1);
+        a2 = cg_int_arg(c, &o[2], "b", v2, sizeof v2);
+        cg_printf(b, "CK(%u, rt->crts(inv, %s, %s, %s));\n", c->k, o[0].addr, a1, a2);
+        return;
+    case MI_OP_ADDSPP:
+        a2 = cg_int_arg(c, &o[2], "b", v2, sizeof v2);
+        cg_printf(b, "CK(%u, rt->addspp(%s, %s, %s));\n", c->k, o[0].addr, o[1].addr, a2);
+        return;
+    case MI_OP_SUBSPP:
+        cg_printf(b, "CK(%u, rt->subspp(&r, %s, %s));\n", c->k, o[1].addr, o[2].addr);
+        cg_store_int(c, &o[0], "r", -(__int128)INT32_MAX, INT32_MAX);
+        return;
+    case MI_OP_CPYP:
+        cg_printf(b, "CK(%u, rt->cpyp(%s, %s));\n", c->k, o[0].addr, o[1].addr);
+        return;
+    case MI_OP_SETSPSZ:
+        a1 = cg_int_arg(c, &o[1], "a", v1, sizeof v1);
+        cg_printf(b, "CK(%u, rt->setspsz(inv, %s, %s));\n", c->k, o[0].addr, a1);
+        return;
+    case MI_OP_SPSZ:
+        cg_printf(b, "CK(%u, rt->spsz(&r, %s));\n", c->k, o[1].addr);
+        cg_store_int(c, &o[0], "r", 0, INT32_MAX);
+        return;
+    default:
+        return;
+    }
+}
+
+/* CALLX and SVC: arguments resolved in operand order straight into g[]. */
+static void emit_call(cg_ctx *c, const mi_insn *in) {
+    cg_buf *b = &c->body;
+    cg_opnd o0, a;
+    char tn[16];
+    cg_resolve(c, 0, 0, &o0);
+    uint32_t nargs = in->nopnds - 1u;
+    for (uint32_t i = 0; i < nargs; i++) {
+        cg_resolve(c, 1 + i, 1, &a);
+        c->need |= CG_NEED_ARG;
+        /* the type's len: a CHAR's length (a substring's at run time), else 0 */
+        cg_printf(b, "ARG(&g[%u], %s, &%s, %s, %u, %u);\n", i, a.addr, cg_type(c, &a.type, tn),
+                  a.type.kind == MI_T_CHAR ? a.len : "0", a.kind == MI_O_OBJ ? a.dim : 0u, a.is_const);
+    }
+    if (in->op == MI_OP_CALLX) {
+        cg_printf(b, "c = rt->callx(inv, %u, %s, %u, g);\n", c->k, o0.addr, nargs);
+    } else {
+        char kv[32];
+        int ok = 1;
+        int64_t k = o0.is_const ? mi_sem_load_int(&o0.type, o0.cbytes, &ok) : 0;
+        lit(kv, sizeof kv, ok ? k : INT64_MAX);
+        cg_printf(b, "c = rt->svc(inv, %s, %u, g);\n", kv, nargs);
+    }
+    cg_printf(b, "if (c != 0) R(%u, c);\n", c->k);
+}
+
+static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
+    const mi_template *t = c->t;
+    const mi_insn *in = &t->insns[k];
+    cg_buf *b = &c->body;
+    cg_opnd o[3];
+    c->k = k;
+    if (in->line > 0) cg_printf(b, "#line %u \"%s\"\n", in->line, file);
+    if (c->target[k]) cg_printf(b, "L%u:;\n", k);
+    switch (in->op) {
+    case MI_OP_NOP:
+        return;
+    case MI_OP_B:
+        cg_printf(b, "goto L%u;\n", t->opnds[in->first].ref);
+        return;
+    case MI_OP_RTX:
+        cg_put(b, "return 0;\n");
+        return;
+    case MI_OP_CALLI:
+        cg_printf(b, "if (RSP >= RSTACK_MAX) R(%u, MIE0001);\nRSTK[RSP++] = %uu;\ngoto L%u;\n", k, k + 1,
+                  t->opnds[in->first].ref);
+        return;
+    case MI_OP_RTNI:
+        c->has_rtni = 1;
+        cg_printf(b, "if (RSP == 0) R(%u, MIE0006);\ngoto rtni_;\n", k);
+        return;
+    case MI_OP_BX: {
+        char v[64];
+        cg_resolve(c, 0, 0, &o[0]);
+        const char *a = cg_int_arg(c, &o[0], "a", v, sizeof v);
+        cg_printf(b, "switch (%s) {\n", a);
+        for (uint32_t i = 1; i < in->nopnds; i++)
+            cg_printf(b, "case %u: goto L%u;\n", i, t->opnds[in->first + i].ref);
+        cg_printf(b, "default: R(%u, MCH0603);\n}\n", k);
+        return;
+    }
+    case MI_OP_CALLX:
+    case MI_OP_SVC:
+        emit_call(c, in);
+        return;
+    default:
+        break;
+    }
+    /* Resolve every operand first, in order (§3.1): sources are then read before
+     * any receiver is written. */
+    uint32_t nres = in->nopnds < 3 ? in->nopnds : 3;
+    for (uint32_t i = 0; i < nres; i++) cg_resolve(c, i, i, &o[i]);
+    char tn[16];
+    switch (in->op) {
+    case MI_OP_ADDN: case MI_OP_SUBN: case MI_OP_MULN: case MI_OP_DIVN: case MI_OP_REMN:
+        cg_emit_arith(c, in, o);
+        return;
+    case MI_OP_NEGN: case MI_OP_ABSN: case MI_OP_CPYNV:
+        cg_emit_unary(c, in, o);
+        return;
+    case MI_OP_AND: case MI_OP_OR: case MI_OP_XOR: case MI_OP_NOT: case MI_OP_SHL: case MI_OP_SHR:
+        cg_emit_bitwise(c, in, o);
+        return;
+    case MI_OP_CMPN: case MI_OP_CMPNI:
+        cg_emit_cmpn(c, in, o);
+        return;
+    case MI_OP_CPYBLA: case MI_OP_CPYBLAP: case MI_OP_CAT: case MI_OP_SCAN: case MI_OP_TRIMLEN:
+    case MI_OP_CMPC: case MI_OP_CMPCI:
+        emit_char(c, in, o);
+        return;
+    case MI_OP_CVTNC: case MI_OP_CVTCN: case MI_OP_EDIT:
+        emit_conv(c, in, o);
+        return;
+    case MI_OP_CRTS: case MI_OP_ADDSPP: case MI_OP_SUBSPP: case MI_OP_CPYP: case MI_OP_SETSPSZ:
+    case MI_OP_SPSZ:
+        emit_space(c, in, o);
+        return;
+    case MI_OP_RSLVSP:
+        cg_printf(b, "CK(%u, rt->rslvsp(inv, %s, %s, %s));\n", k, o[0].addr, o[1].addr, o[1].len);
+        return;
+    case MI_OP_SIGEXC:
+        if (o[0].len_known && o[0].lenv < 7) { /* the verifier requires CHAR(7) */
+            cg_raise(c, "MCH0603");
+            return;
+        }
+        c->has_sigexc = 1;
+        cg_printf(b, "h = rt->signal(inv, %u, %s, %s, %s);\ngoto handle_;\n", k, o[0].addr, o[1].addr,
+                  o[1].len);
+        return;
+    case MI_OP_RTVEXC:
+        cg_printf(b, "CK(%u, rt->rtvexc(inv, %s, %s, %s, %s, &%s, %s));\n", k, o[0].addr, o[0].len,
+                  o[1].addr, o[1].len, cg_type(c, &o[2].type, tn), o[2].addr);
+        return;
+    default:
+        cg_raise(c, "MIE0004"); /* unreachable: every opcode is handled above */
+        return;
+    }
+}
+
+/* ---- the unit -------------------------------------------------------------- */
+
+static void mark_targets(cg_ctx *c) {
+    const mi_template *t = c->t;
+    for (uint32_t k = 0; k < t->ninsns; k++) {
+        const mi_insn *in = &t->insns[k];
+        for (uint32_t i = 0; i < in->nopnds; i++) {
+            const mi_operand *op = &t->opnds[in->first + i];
+            if (op->kind == MI_O_LABEL && op->ref < t->ninsns) c->target[op->ref] = 1;
+        }
+        if (in->op == MI_OP_CALLI && k + 1 < t->ninsns) c->target[k + 1] = 1;
+        if ((in->op == MI_OP_CALLX || in->op == MI_OP_SVC) && in->nopnds - 1u > c->maxargs)
+            c->maxargs = in->nopnds - 1u;
+    }
+    for (uint32_t m = 0; m < t->nmons; m++)
+        if (t->mons[m].handler < t->ninsns) c->target[t->mons[m].handler] = 2;
+}
+
+static void cg_free(cg_ctx *c) {
+    cg_buf_free(&c->body);
+    cg_buf_free(&c->decl);
+    free(c->types);
+    free(c->target);
+    free(c->parm_used);
+    mi_layout_free(&c->l);
+}
+
+mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc, size_t *n,
+                            mi_diag *d) {
+    if (t == NULL || name == NULL || csrc == NULL || n == NULL)
+        return mi_diag_set(d, MI_E_ARG, "mi_translate_to_c: missing argument");
+    *csrc = NULL;
+    *n = 0;
+    mi_status st = mi_template_verify(t, d);
+    if (st != MI_OK) return st;
+    cg_ctx c;
+    memset(&c, 0, sizeof c);
+    c.t = t;
+    st = mi_layout_build(t, &c.l, d);
+    if (st != MI_OK) return st;
+    c.target = calloc(t->ninsns ? t->ninsns : 1, 1);
+    c.parm_used = calloc(c.l.nparms ? c.l.nparms : 1, 1);
+    if (c.target == NULL || c.parm_used == NULL) {
+        cg_free(&c);
+        return mi_diag_set(d, MI_E_NOMEM, "out of memory translating %s", name);
+    }
+    mark_targets(&c);
+
+    /* #line names the source file when the template has one */
+    char file[512];
+    if (t->has_source && t->source_file != NULL && t->source_file[0] != '\0')
+        cg_c_string(t->source_file, strlen(t->source_file), file, sizeof file);
+    else
+        cg_c_string(name, strlen(name), file, sizeof file);
+
+    for (uint32_t k = 0; k < t->ninsns && !c.body.oom; k++) emit_insn(&c, k, file);
+    cg_put(&c.body, "return 0;\n");
+    if (c.has_rtni) {
+        /* RTNI: continue after the CALLI that pushed the return point (§8) */
+        cg_put(&c.body, "rtni_:\nswitch (RSTK[--RSP]) {\n");
+        for (uint32_t j = 0; j < t->ninsns; j++) {
+            if (t->insns[j].op != MI_OP_CALLI) continue;
+            if (j + 1 < t->ninsns) cg_printf(&c.body, "case %u: goto L%u;\n", j + 1, j + 1);
+            else cg_printf(&c.body, "case %u: return 0;\n", j + 1);
+        }
+        cg_put(&c.body, "default: return 0;\n}\n");
+    }
+
+    /* raise_: rt->raise finds the monitor (§10.2); handle_: go to its handler */
+    cg_put(&c.body, "raise_:\nif (ex == -2) return 2;\nh = rt->raise(inv, pc, ex > 0 ? ex : 0);\n");
+    if (c.has_sigexc) cg_put(&c.body, "handle_:\n");
+    int any = 0;
+    for (uint32_t k = 0; k < t->ninsns; k++) {
+        if (c.target[k] != 2) continue;
+        if (!any) cg_put(&c.body, "switch (h) {\n");
+        any = 1;
+        cg_printf(&c.body, "case %u: goto L%u;\n", k, k);
+    }
+    cg_put(&c.body, any ? "default: return 1;\n}\n}\n" : "return 1;\n}\n");
+
+    cg_buf out;
+    memset(&out, 0, sizeof out);
+    cg_emit_prelude(&out, name, c.need);
+    cg_put(&out, c.decl.p != NULL ? c.decl.p : "");
+    if (c.ndconst > 0) {
+        cg_printf(&out, "static const DU KD[%u] = {", c.ndconst);
+        for (uint32_t i = 0; i < c.ndconst; i++) cg_printf(&out, "%s{KD%u}", i ? ", " : "", i);
+        cg_put(&out, "};\n");
+    }
+    cg_printf(&out, "int %s(void *inv, const RT *rt) {\n", MI_TRANSLATE_ENTRY);
+    cg_put(&out, "u8 **base = *(u8 ***)((u8 *)inv + INV_BASE);\n"
+                 "u8 *S = base[0], *A = base[1], *K = base[2];\n");
+    for (uint32_t k = 0; k < c.l.nparms; k++)
+        if (c.parm_used[k]) cg_printf(&out, "u8 *P%u = base[%u];\n", k, MI_AREA_PARM + k);
+    cg_printf(&out, "u8 *p0, *p1, *p2, *q, *sp; u64 bo, ua, ub, uz; i64 x0, x1, x2, l0, l1, l2, a, b, r;\n"
+                    "double u, w, z; int c, ex; i32 h; u32 pc; DU du; FU fu; MARG g[%u];\n"
+                    "(void)S; (void)A; (void)K; (void)p0; (void)p1; (void)p2; (void)q; (void)sp; (void)bo;\n"
+                    "(void)ua; (void)ub; (void)uz; (void)x0; (void)x1; (void)x2; (void)l0; (void)l1; (void)l2;\n"
+                    "(void)a; (void)b; (void)r; (void)u; (void)w; (void)z; (void)c; (void)du; (void)fu; (void)g;\n"
+                    "pc = 0; ex = 0; h = -1;\n"
+                    "if (rt->version != RT_VERSION || rt->size < sizeof(RT)) return 3;\n",
+              c.maxargs ? c.maxargs : 1u);
+    cg_put(&out, c.body.p != NULL ? c.body.p : "");
+    int oom = out.oom || c.body.oom || c.decl.oom;
+    cg_free(&c);
+    if (oom) {
+        cg_buf_free(&out);
+        return mi_diag_set(d, MI_E_NOMEM, "out of memory translating %s", name);
+    }
+    *csrc = out.p;
+    *n = out.n;
+    return MI_OK;
+}

@@ -1,0 +1,353 @@
+/* MI -> C: numeric, bitwise and compare instructions.
+ *
+ * Fast paths compute inline exactly what mi_sem_* computes (test_codegen.c
+ * checks them against the helpers on random operands):
+ *   - integers: every operand BIN(1,2,4,8), UBIN(1,2,4) or an integer constant
+ *     fitting int64, and an integer receiver of those types. Values are int64;
+ *     a result outside int64 is outside every such receiver (MCH1210). The value
+ *     range of each source is known from its type, so overflow checks are
+ *     emitted only where a result can leave int64 or the receiver.
+ *   - the float domain (§4): a FLT(4)/FLT(8) receiver, at least one FLT source,
+ *     the other sources FLT, fast integers or constants (converted to binary64
+ *     here, by the helper itself). One IEEE binary64 operation; every NaN
+ *     stored is the canonical NaN (SF8/SF4 in the prelude).
+ * Everything else calls the helper through rt with the operand bytes and types
+ * the interpreter passes. */
+#include <stdio.h>
+#include <string.h>
+#include "codegen_int.h"
+
+typedef __int128 i128;
+
+/* ---- value ranges of fast integer operands --------------------------------- */
+
+static void int_range(const cg_opnd *o, i128 *lo, i128 *hi) {
+    if (o->is_const) {
+        *lo = *hi = o->imm;
+        return;
+    }
+    unsigned bits = 8u * o->type.size;
+    if (o->type.kind == MI_T_BIN) {
+        *lo = -((i128)1 << (bits - 1));
+        *hi = ((i128)1 << (bits - 1)) - 1;
+    } else {
+        *lo = 0;
+        *hi = ((i128)1 << bits) - 1;
+    }
+}
+
+static int in_i64(i128 lo, i128 hi) { return lo >= INT64_MIN && hi <= INT64_MAX; }
+static i128 max3(i128 a, i128 b) { return a > b ? a : b; }
+static i128 min3(i128 a, i128 b) { return a < b ? a : b; }
+static i128 mag(i128 lo, i128 hi) { return max3(lo < 0 ? -lo : lo, hi < 0 ? -hi : hi); }
+
+/* An integer receiver the fast path stores to (UBIN(8) is not one: its values
+ * do not all fit int64). */
+static int fast_int_receiver(const cg_opnd *o) {
+    return !o->is_const && o->dim == 0 && cg_int_loader(&o->type) != NULL;
+}
+
+/* ---- binary64 sources ------------------------------------------------------- */
+
+static int is_flt(const cg_opnd *o) { return o->type.kind == MI_T_FLT && o->dim == 0; }
+
+/* The C expression (double) of a source in the float domain, or 0 if this
+ * source has no inline form. */
+static int flt_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n) {
+    if (o->dim != 0 || o->kind == MI_O_LABEL) return 0;
+    if (o->type.kind == MI_T_FLT) {
+        snprintf(buf, n, "%s(%s)", o->type.size == 8 ? "LF8" : "LF4", o->addr);
+        return o->type.size == 8 || o->type.size == 4;
+    }
+    if (!o->is_const) {
+        if (cg_int_loader(&o->type) == NULL) return 0;
+        snprintf(buf, n, "(double)%s(%s)", cg_int_loader(&o->type), o->addr);
+        return 1;
+    }
+    /* A constant of an exact type: its binary64 value as the helper computes it
+     * (x + 0.0 in the float domain is exactly the conversion; an exact value is
+     * never -0.0). */
+    static const mi_type f8 = {MI_T_FLT, 8, 0, 0};
+    uint8_t zero[8] = {0}, res[8];
+    if (mi_sem_arith(MI_OP_ADDN, 0, &f8, res, &o->type, o->cbytes, &f8, zero) != MI_EXC_NONE) return 0;
+    snprintf(buf, n, "KD[%u].d", cg_dconst(c, mi_ld64(res)));
+    return 1;
+}
+
+static void flt_store(cg_ctx *c, const cg_opnd *r, const char *val) {
+    cg_printf(&c->body, "%s(%s, %s);\n", r->type.size == 8 ? "SF8" : "SF4", r->addr, val);
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static void helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    char t0[16], t1[16], t2[16];
+    cg_printf(&c->body, "CK(%u, rt->arith(%d, %d, &%s, %s, &%s, %s, &%s, %s));\n", c->k, (int)in->op,
+              (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
+              cg_type(c, &o[1].type, t1), o[1].addr, cg_type(c, &o[2].type, t2), o[2].addr);
+}
+
+static void helper_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    char t0[16], t1[16];
+    cg_printf(&c->body, "CK(%u, rt->unary(%d, %d, &%s, %s, &%s, %s));\n", c->k, (int)in->op,
+              (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
+              cg_type(c, &o[1].type, t1), o[1].addr);
+}
+
+/* ---- ADDN SUBN MULN DIVN REMN ------------------------------------------------ */
+
+static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    cg_buf *b = &c->body;
+    char va[128], vb[128];
+    i128 alo, ahi, blo, bhi, lo, hi;
+    cg_int_value(&o[1], va, sizeof va);
+    cg_int_value(&o[2], vb, sizeof vb);
+    int_range(&o[1], &alo, &ahi);
+    int_range(&o[2], &blo, &bhi);
+    int rnd = (in->mods & MI_MOD_ROUND) != 0;
+    switch (in->op) {
+    case MI_OP_ADDN:
+        lo = alo + blo;
+        hi = ahi + bhi;
+        if (in_i64(lo, hi)) {
+            cg_printf(b, "r = %s + %s;\n", va, vb);
+        } else {
+            cg_printf(b, "a = %s; b = %s; r = (i64)((u64)a + (u64)b);\n"
+                         "if (((a ^ r) & (b ^ r)) < 0) R(%u, MCH1210);\n", va, vb, c->k);
+            lo = max3(lo, INT64_MIN);
+            hi = min3(hi, INT64_MAX);
+        }
+        break;
+    case MI_OP_SUBN:
+        lo = alo - bhi;
+        hi = ahi - blo;
+        if (in_i64(lo, hi)) {
+            cg_printf(b, "r = %s - %s;\n", va, vb);
+        } else {
+            cg_printf(b, "a = %s; b = %s; r = (i64)((u64)a - (u64)b);\n"
+                         "if (((a ^ b) & (a ^ r)) < 0) R(%u, MCH1210);\n", va, vb, c->k);
+            lo = max3(lo, INT64_MIN);
+            hi = min3(hi, INT64_MAX);
+        }
+        break;
+    case MI_OP_MULN: {
+        /* the products of the bounds fit 128 bits: |bounds| <= 2^63 */
+        i128 p1 = alo * blo, p2 = alo * bhi, p3 = ahi * blo, p4 = ahi * bhi;
+        lo = min3(min3(p1, p2), min3(p3, p4));
+        hi = max3(max3(p1, p2), max3(p3, p4));
+        if (in_i64(lo, hi)) {
+            cg_printf(b, "r = %s * %s;\n", va, vb);
+        } else {
+            c->need |= CG_NEED_MUL;
+            cg_printf(b, "CK(%u, ml(%s, %s, &r));\n", c->k, va, vb);
+            lo = max3(lo, INT64_MIN);
+            hi = min3(hi, INT64_MAX);
+        }
+        break;
+    }
+    case MI_OP_DIVN: {
+        /* |a / b| <= |a| for b != 0, also when rounded */
+        i128 m = mag(alo, ahi);
+        c->need |= CG_NEED_DIV;
+        cg_printf(b, "CK(%u, dv(%s, %s, %d, &r));\n", c->k, va, vb, rnd);
+        lo = max3(-m, INT64_MIN);
+        hi = min3(m, INT64_MAX);
+        break;
+    }
+    default: { /* REMN: |r| < |b| and |r| <= |a| */
+        i128 m = min3(mag(alo, ahi), mag(blo, bhi));
+        c->need |= CG_NEED_REM;
+        cg_printf(b, "CK(%u, rm(%s, %s, &r));\n", c->k, va, vb);
+        lo = max3(-m, INT64_MIN);
+        hi = min3(m, INT64_MAX);
+        break;
+    }
+    }
+    cg_store_int(c, &o[0], "r", lo, hi);
+}
+
+void cg_emit_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    if (fast_int_receiver(&o[0]) && cg_fast_int(&o[1]) && cg_fast_int(&o[2])) {
+        int_arith(c, in, o);
+        return;
+    }
+    char va[128], vb[128];
+    if (is_flt(&o[0]) && (is_flt(&o[1]) || is_flt(&o[2])) && in->op != MI_OP_REMN &&
+        flt_value(c, &o[1], va, sizeof va) && flt_value(c, &o[2], vb, sizeof vb)) {
+        static const char ops[] = {[MI_OP_ADDN] = '+', [MI_OP_SUBN] = '-', [MI_OP_MULN] = '*',
+                                   [MI_OP_DIVN] = '/'};
+        char e[300];
+        snprintf(e, sizeof e, "%s %c %s", va, ops[in->op], vb);
+        flt_store(c, &o[0], e);
+        return;
+    }
+    helper_arith(c, in, o);
+}
+
+/* ---- NEGN ABSN CPYNV -------------------------------------------------------- */
+
+void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    cg_buf *b = &c->body;
+    char va[128];
+    i128 lo, hi;
+    if (fast_int_receiver(&o[0]) && cg_fast_int(&o[1])) {
+        cg_int_value(&o[1], va, sizeof va);
+        int_range(&o[1], &lo, &hi);
+        if (in->op == MI_OP_CPYNV) {
+            cg_printf(b, "r = %s;\n", va);
+        } else {
+            if (lo == INT64_MIN) /* -(-2^63) is not an int64 */
+                cg_printf(b, "a = %s; if (a == IMIN) R(%u, MCH1210);\n", va, c->k);
+            else
+                cg_printf(b, "a = %s;\n", va);
+            if (in->op == MI_OP_NEGN) {
+                cg_put(b, "r = -a;\n");
+                i128 t = lo;
+                lo = -hi;
+                hi = -t;
+            } else {
+                cg_put(b, "r = a < 0 ? -a : a;\n");
+                i128 m = mag(lo, hi);
+                lo = lo >= 0 ? lo : (hi <= 0 ? -hi : 0);
+                hi = m;
+            }
+            lo = max3(lo, INT64_MIN);
+            hi = min3(hi, INT64_MAX);
+        }
+        cg_store_int(c, &o[0], "r", lo, hi);
+        return;
+    }
+    if (is_flt(&o[0]) && (o[0].type.size == 4 || o[0].type.size == 8)) {
+        if (is_flt(&o[1]) && flt_value(c, &o[1], va, sizeof va)) {
+            /* float domain: NEGN flips the sign, ABSN clears it; zero results of
+             * NEGN and ABSN are +0.0 */
+            switch (in->op) {
+            case MI_OP_NEGN: cg_printf(b, "z = -%s; if (z == 0.0) z = 0.0;\n", va); break;
+            case MI_OP_ABSN: cg_printf(b, "z = %s; if (z < 0.0) z = -z; if (z == 0.0) z = 0.0;\n", va); break;
+            default: cg_printf(b, "z = %s;\n", va); break;
+            }
+            flt_store(c, &o[0], "z");
+            return;
+        }
+        /* exact domain, an integer source: one rounding of the exact result,
+         * which binary64 holds exactly when the source has at most 53 bits (a
+         * FLT(4) receiver must not see a second rounding) */
+        int exact53 = cg_fast_int(&o[1]) &&
+                      (o[1].is_const ? (o[1].imm > -((int64_t)1 << 53) && o[1].imm < ((int64_t)1 << 53))
+                                     : o[1].type.size <= 4);
+        if (cg_fast_int(&o[1]) && (o[0].type.size == 8 || exact53)) {
+            cg_int_value(&o[1], va, sizeof va);
+            switch (in->op) {
+            case MI_OP_NEGN: cg_printf(b, "z = -(double)%s; if (z == 0.0) z = 0.0;\n", va); break;
+            case MI_OP_ABSN: cg_printf(b, "z = (double)%s; if (z < 0.0) z = -z;\n", va); break;
+            default: cg_printf(b, "z = (double)%s;\n", va); break;
+            }
+            flt_store(c, &o[0], "z");
+            return;
+        }
+    }
+    helper_unary(c, in, o);
+}
+
+/* ---- AND OR XOR NOT SHL SHR: always inline ----------------------------------- */
+
+/* The operand's two's complement pattern sign- or zero-extended to 64 bits (as
+ * mi_sem_bitwise's raw_bits). */
+static void raw_bits(const cg_opnd *o, char *buf, size_t n) {
+    if (o->is_const) {
+        const uint8_t *p = o->cbytes;
+        unsigned sz = o->type.size;
+        uint64_t v = 0;
+        for (unsigned i = 0; i < sz && i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+        if (o->type.kind == MI_T_BIN && sz < 8 && ((v >> (8 * sz - 1)) & 1u)) v |= ~(uint64_t)0 << (8 * sz);
+        snprintf(buf, n, "0x%llXull", (unsigned long long)v);
+        return;
+    }
+    const char *ld = cg_int_loader(&o->type);
+    snprintf(buf, n, "(u64)%s(%s)", ld != NULL ? ld : "LB8", o->addr);
+}
+
+void cg_emit_bitwise(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    cg_buf *b = &c->body;
+    unsigned w = 8u * o[0].type.size;
+    uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
+    int sbin = o[0].type.kind == MI_T_BIN;
+    char x[128], y[128];
+    raw_bits(&o[1], x, sizeof x);
+    if (in->op != MI_OP_NOT) raw_bits(&o[2], y, sizeof y);
+    switch (in->op) {
+    case MI_OP_AND: cg_printf(b, "uz = %s & %s;\n", x, y); break;
+    case MI_OP_OR: cg_printf(b, "uz = %s | %s;\n", x, y); break;
+    case MI_OP_XOR: cg_printf(b, "uz = %s ^ %s;\n", x, y); break;
+    case MI_OP_NOT: cg_printf(b, "uz = ~%s;\n", x); break;
+    case MI_OP_SHL: cg_printf(b, "ub = %s & %uu; uz = %s << ub;\n", y, w - 1, x); break;
+    default: /* SHR: copies of the sign bit enter when r is BIN */
+        cg_printf(b, "ua = %s & 0x%llXull; ub = %s & %uu; uz = ua >> ub;\n", x, (unsigned long long)mask,
+                  y, w - 1);
+        if (sbin)
+            cg_printf(b, "if (ub != 0 && ((ua >> %u) & 1u)) uz |= 0x%llXull << (%u - ub);\n", w - 1,
+                      (unsigned long long)mask, w);
+        break;
+    }
+    cg_printf(b, "ST%u(%s, uz);\n", o[0].type.size, o[0].addr);
+}
+
+/* ---- CMPN CMPNI -------------------------------------------------------------- */
+
+void cg_cond_expr(mi_cond cond, const char *cv, char *buf, size_t n) {
+    switch (cond) {
+    case MI_COND_HI: snprintf(buf, n, "%s == 1", cv); break;
+    case MI_COND_LO: snprintf(buf, n, "%s == -1", cv); break;
+    case MI_COND_EQ: snprintf(buf, n, "%s == 0", cv); break;
+    case MI_COND_NE: snprintf(buf, n, "%s != 0", cv); break;
+    case MI_COND_NH: snprintf(buf, n, "(%s == -1 || %s == 0)", cv, cv); break;
+    case MI_COND_NL: snprintf(buf, n, "(%s == 1 || %s == 0)", cv, cv); break;
+    default: snprintf(buf, n, "0"); break;
+    }
+}
+
+/* The C relational operator for cond. On binary64 values C's operators are
+ * IEEE's, which is exactly §4: an unordered pair satisfies only NE. */
+static const char *rel_op(mi_cond cond) {
+    switch (cond) {
+    case MI_COND_HI: return ">";
+    case MI_COND_LO: return "<";
+    case MI_COND_EQ: return "==";
+    case MI_COND_NE: return "!=";
+    case MI_COND_NH: return "<=";
+    case MI_COND_NL: return ">=";
+    default: return NULL;
+    }
+}
+
+void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    cg_buf *b = &c->body;
+    mi_cond cond = (mi_cond)(in->mods & MI_MOD_COND_MASK);
+    int ind = in->op == MI_OP_CMPNI; /* CMPNI r, a, b: sources are o[1], o[2] */
+    const cg_opnd *x = &o[ind], *y = &o[ind + 1];
+    const char *rel = rel_op(cond);
+    char va[128], vb[128], e[300];
+    int inline_ok = 0;
+    if (rel != NULL && cg_fast_int(x) && cg_fast_int(y)) {
+        cg_int_value(x, va, sizeof va);
+        cg_int_value(y, vb, sizeof vb);
+        inline_ok = 1;
+    } else if (rel != NULL && (is_flt(x) || is_flt(y)) && flt_value(c, x, va, sizeof va) &&
+               flt_value(c, y, vb, sizeof vb)) {
+        inline_ok = 1;
+    }
+    if (inline_ok) {
+        snprintf(e, sizeof e, "%s %s %s", va, rel, vb);
+    } else {
+        char ta[16], tb[16];
+        cg_printf(b, "CK(%u, rt->cmpn(&c, &%s, %s, &%s, %s));\n", c->k, cg_type(c, &x->type, ta), x->addr,
+                  cg_type(c, &y->type, tb), y->addr);
+        cg_cond_expr(cond, "c", e, sizeof e);
+    }
+    if (!ind) {
+        cg_printf(b, "if (%s) goto L%u;\n", e, o[2].label);
+        return;
+    }
+    cg_printf(b, "r = %s;\n", e);
+    cg_store_int(c, &o[0], "r", 0, 1);
+}

@@ -3,8 +3,8 @@
  *
  * Two representations of an exact value:
  *  - the fast one, mi_xval: a __int128 coefficient and a scale (value = c / 10^scale).
- *    Every source fits it (31 digits < 2^104, UBIN(8) < 2^64); operations that
- *    would leave |c| < 2^126 fall back to
+ *    Every source fits it (31 digits < 2^104, UBIN(8) < 2^64); an operation
+ *    whose intermediate would reach 2^126 is redone entirely on
  *  - the general one, mi_dec: a fixed-capacity base-10^9 magnitude, a sign and
  *    a scale. It can hold every intermediate result MI can produce (bound below).
  * Both must give identical results; mi_dec_arith/unary/cmpn run a whole
@@ -105,7 +105,5 @@ void mi_sem_put_flt(const mi_type *rt, uint8_t *r, double d);
 void mi_sem_put_flt32(uint8_t *r, float f);
 /* 1 if t is a valid numeric type (kind, size, scale within MI's limits). */
 int mi_sem_numeric_ok(const mi_type *t);
-/* 10^k as an unsigned __int128, 0 <= k <= 38. */
-mi_u128 mi_sem_pow10(int k);
 
 #endif

@@ -1,18 +1,31 @@
 /* Numeric semantics, fast paths (mi-spec/mi-v1.md §1, §2, §4): the public
  * mi_sem_arith/unary/bitwise/cmpn/cond/load_int/store_int/default.
  *
- * Exact values are held as a __int128 coefficient and a scale (mi_xval). Every
- * source fits (31 digits < 2^104, UBIN(8) < 2^64); ADDN/SUBN/MULN/DIVN/REMN run
- * on __int128 with explicit overflow checks, and BIN(8)-sized operands multiply
- * with one 64x64->128 multiply. Whenever an intermediate would reach 2^126 the
- * whole instruction is recomputed by the general path (sem_dec.c), which the
- * unit tests prove equivalent on random operands. Conversions to FLT use
- * Clinger's exact fast case (an exactly representable integer divided by an
- * exactly representable power of ten is one correctly rounded IEEE division)
- * and the general exact rational rounding otherwise. */
+ * Four tiers, each handing on what it cannot finish exactly:
+ *  1. BIN op BIN -> BIN: int64 with one overflow check (arith_bin);
+ *  2. BIN, UBIN below 8 bytes and PKD/ZND of at most 18 digits: int64
+ *     coefficients with scales (arith_small), PKD decoded 15 digits at a time
+ *     with SWAR nibble arithmetic;
+ *  3. every exact value as a __int128 coefficient and a scale (mi_xval): every
+ *     source fits (31 digits < 2^104, UBIN(8) < 2^64), FLT operands too;
+ *  4. when an intermediate would reach 2^126, the general path (sem_dec.c)
+ *     recomputes the whole instruction from the operand bytes.
+ * The unit tests prove the tiers equivalent on random operands. Conversions to
+ * FLT use Clinger's exact fast case (an exactly representable integer divided
+ * by an exactly representable power of ten is one correctly rounded IEEE
+ * division) and the general exact rational rounding otherwise. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "sem_dec.h"
+
+/* Clinger's fast case needs C's float arithmetic to be IEEE binary32/64 with
+ * no excess precision; elsewhere (x87) the general path does every rounding. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#define CLINGER 1
+#else
+#define CLINGER 0
+#endif
 
 #define FIT ((mi_i128)1 << 126) /* |c| < FIT: room for one more addition */
 #define E19 ((mi_u128)UINT64_C(10000000000000000000))
@@ -48,8 +61,6 @@ static const double p10d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 static const float p10f[11] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
                                1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
-
-mi_u128 mi_sem_pow10(int k) { return pow10_tab[k]; }
 
 static inline int fits64(mi_i128 c) { return c >= INT64_MIN && c <= INT64_MAX; }
 static inline mi_u128 mag128(mi_i128 c) { return c < 0 ? -(mi_u128)c : (mi_u128)c; }
@@ -325,7 +336,7 @@ static double x_to_double(const mi_xval *v) {
     if (v->scale == 0) {
         if (fits64(c)) return (double)(int64_t)c; /* one IEEE conversion: correctly rounded */
         if (c > 0 && c <= UINT64_MAX) return (double)(uint64_t)c;
-    } else if (v->scale <= 22 && c > -((mi_i128)1 << 53) && c < ((mi_i128)1 << 53)) {
+    } else if (CLINGER && v->scale <= 22 && c > -((mi_i128)1 << 53) && c < ((mi_i128)1 << 53)) {
         return (double)(int64_t)c / p10d[v->scale];
     }
     mi_dec d;
@@ -397,7 +408,7 @@ mi_exc mi_sem_store_x(const mi_type *rt, uint8_t *r, mi_i128 c, int sc, int rnd)
                 mi_sem_put_flt(rt, r, (double)(int64_t)c);
                 return MI_EXC_NONE;
             }
-            if (sc <= 22 && c > -((mi_i128)1 << 53) && c < ((mi_i128)1 << 53)) {
+            if (CLINGER && sc <= 22 && c > -((mi_i128)1 << 53) && c < ((mi_i128)1 << 53)) {
                 mi_sem_put_flt(rt, r, (double)(int64_t)c / p10d[sc]);
                 return MI_EXC_NONE;
             }
@@ -406,7 +417,7 @@ mi_exc mi_sem_store_x(const mi_type *rt, uint8_t *r, mi_i128 c, int sc, int rnd)
                 mi_sem_put_flt32(r, (float)(int64_t)c);
                 return MI_EXC_NONE;
             }
-            if (sc <= 10 && c > -((mi_i128)1 << 24) && c < ((mi_i128)1 << 24)) {
+            if (CLINGER && sc <= 10 && c > -((mi_i128)1 << 24) && c < ((mi_i128)1 << 24)) {
                 mi_sem_put_flt32(r, (float)(int32_t)c / p10f[sc]);
                 return MI_EXC_NONE;
             }
@@ -748,7 +759,7 @@ static int div_to_flt(const mi_type *rt, uint8_t *r, mi_xval *x, mi_xval *y) {
         return 1;
     }
     mi_i128 lim = (mi_i128)1 << (rt->size == 8 ? 53 : 24);
-    if (n <= -lim || n >= lim || d <= -lim || d >= lim) return 0;
+    if (!CLINGER || n <= -lim || n >= lim || d <= -lim || d >= lim) return 0;
     if (rt->size == 8) mi_sem_put_flt(rt, r, (double)(int64_t)n / (double)(int64_t)d);
     else mi_sem_put_flt32(r, (float)(int32_t)n / (float)(int32_t)d);
     return 1;

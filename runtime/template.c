@@ -781,8 +781,8 @@ mi_status mi_template_encode(const mi_template *t, uint8_t **out, size_t *outn, 
     uint64_t size[8];
     mi_status st = enc_check(t, size, d);
     if (st != MI_OK) return st;
+    if (t->nextra > MI_MAX_ITEMS - 7u) return mi_diag_set(d, MI_E_ARG, "too many extra sections: %u", t->nextra);
     uint32_t nsect = 6u + (t->has_source ? 1u : 0u) + t->nextra;
-    if (nsect > MI_MAX_ITEMS) return mi_diag_set(d, MI_E_ARG, "too many sections: %u", nsect);
     secref *secs = malloc((size_t)nsect * sizeof *secs);
     if (secs == NULL) return mi_diag_set(d, MI_E_NOMEM, "out of memory while encoding the template");
     uint32_t ns = 0;

@@ -483,7 +483,7 @@ static int check_operand(vstate *v, uint32_t k, unsigned j, char l, const mi_ope
         ok = is_const && ty->kind == MI_T_CHAR && ty->len == 7;
         if (ok) {
             const mi_const *c = &t->consts[o->ref];
-            if (c->nbytes != 7 || (uint64_t)c->offset + 7 > t->nconstbytes) return 0; /* reported with the pool */
+            if (c->nbytes != 7 || (uint64_t)c->offset + 7 > t->nconstbytes) return 0; /* reported with the constants */
             if (!is_excid(t->constbytes + c->offset))
                 OPFAIL("%s is not an exception id (3 letters A-Z then 4 hexadecimal digits 0-9A-F)", what);
         }
@@ -523,7 +523,7 @@ static void check_insn(vstate *v, uint32_t k) {
     if (in->op == MI_OP_SVC) {
         /* The service's own forms replace V when the number is known (§11). */
         if (!check_operand(v, k, 0, 'K', &ops[0])) return;
-        if (!const_ok(t, ops[0].ref)) return; /* reported with the pool */
+        if (!const_ok(t, ops[0].ref)) return; /* reported with the constants */
         int64_t num = const_int(t, ops[0].ref);
         mi_svc s = mi_svc_from_number(num);
         if (s != MI_SVC_COUNT) {
@@ -677,11 +677,20 @@ typedef struct pool {
     int bad; /* an order violation was reported; the order is not checked further */
 } pool;
 
-static void pool_visit(vstate *v, pool *p, uint32_t c, uint32_t insn, uint32_t obj, const char *where) {
-    if (c >= v->t->nconsts || p->seen[c]) return;
+/* A reference to constant c from object obj's INIT (insn == MI_NONE) or from
+ * operand j of instruction insn. */
+static void pool_visit(vstate *v, pool *p, uint32_t c, uint32_t insn, uint32_t obj, unsigned j) {
+    const mi_template *t = v->t;
+    if (c >= t->nconsts || p->seen[c]) return;
     p->seen[c] = 1;
     if (p->bad) return;
     if (c != p->next) {
+        char where[400], nb[300];
+        if (insn == MI_NONE)
+            snprintf(where, sizeof where, "the INIT of object %u '%s'", obj, oname(t, obj, nb, sizeof nb));
+        else
+            snprintf(where, sizeof where, "instruction %u (%s) operand %u", insn + 1,
+                     mi_opinfo_table[t->insns[insn].op].name, j + 1);
         emit(v, insn, obj,
              "constant pool not in canonical order: %s is the first reference to constant %u, "
              "so it must be constant %u (constants are numbered in order of first reference)",
@@ -693,24 +702,18 @@ static void pool_visit(vstate *v, pool *p, uint32_t c, uint32_t insn, uint32_t o
 
 static void check_pool(vstate *v) {
     const mi_template *t = v->t;
-    char where[400], nb[300];
     pool p = {.seen = calloc(t->nconsts ? t->nconsts : 1, 1)};
     if (p.seen == NULL) { v->nomem = 1; return; }
     for (uint32_t i = 0; i < t->nobjs; i++)
-        if (t->objs[i].init != MI_NONE) {
-            snprintf(where, sizeof where, "the INIT of object %u '%s'", i, oname(t, i, nb, sizeof nb));
-            pool_visit(v, &p, t->objs[i].init, MI_NONE, i, where);
-        }
+        if (t->objs[i].init != MI_NONE) pool_visit(v, &p, t->objs[i].init, MI_NONE, i, 0);
     for (uint32_t k = 0; k < t->ninsns; k++) {
         const mi_insn *in = &t->insns[k];
         for (unsigned j = 0; j < in->nopnds; j++) {
             const mi_operand *o = &t->opnds[in->first + j];
-            snprintf(where, sizeof where, "instruction %u (%s) operand %u", k + 1, mi_opinfo_table[in->op].name,
-                     j + 1);
-            if (o->kind == MI_O_CONST) pool_visit(v, &p, o->ref, k, MI_NONE, where);
+            if (o->kind == MI_O_CONST) pool_visit(v, &p, o->ref, k, MI_NONE, j);
             unsigned nsub = o->kind == MI_O_ELEM ? 1 : o->kind == MI_O_SUBSTR ? 2 : 0;
             for (unsigned s = 0; s < nsub; s++)
-                if (o->sub[s].kind == MI_O_CONST) pool_visit(v, &p, o->sub[s].ref, k, MI_NONE, where);
+                if (o->sub[s].kind == MI_O_CONST) pool_visit(v, &p, o->sub[s].ref, k, MI_NONE, j);
         }
     }
     for (uint32_t c = 0; c < t->nconsts && !stopped(v); c++)

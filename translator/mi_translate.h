@@ -86,6 +86,11 @@ typedef struct mi_translate_opts {
     int (*want)(void *ctx, const char *name);
     void *want_ctx;
     const mi_translate_cache *cache; /* NULL: translate in memory every time */
+    /* Makes the image of a program (NULL: mi_translate_image). Another tier (a
+     * system C compiler) plugs in here; tests use it to make translation fail. */
+    mi_status (*compile)(void *ctx, const mi_template *t, const char *name, uint8_t **image,
+                         size_t *n, mi_diag *d);
+    void *compile_ctx;
     mi_translate_stats *stats;       /* NULL: no counting */
 } mi_translate_opts;
 

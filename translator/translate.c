@@ -109,7 +109,8 @@ static mi_status hook_prepare(void *ctx, const mi_template *t, const uint8_t *by
     img = NULL;
     why[sizeof why - 1] = '\0';
     double t0 = now_ms();
-    mi_status st = mi_translate_image(t, name, &img, &imgn, &dd);
+    mi_status st = o->compile != NULL ? o->compile(o->compile_ctx, t, name, &img, &imgn, &dd)
+                                      : mi_translate_image(t, name, &img, &imgn, &dd);
     double ms = now_ms() - t0;
     if (st == MI_OK) st = load_entry(img, imgn, &m, &entry, &dd);
     if (st != MI_OK) {

@@ -58,6 +58,7 @@ function bad(msg) {
 !/^;/ { exit }
 partial && /^; STDIN/ { bad("STDIN after STDIN-PARTIAL") }
 /^; TEST:/ { havetest = 1; next }
+/^; RUN-SERIAL:/ { next }
 /^; ARGS:/ { if (nargs++) bad("more than one ARGS"); print val("ARGS") > (dir "/args"); next }
 /^; STDIN:/ { print val("STDIN") > (dir "/stdin"); next }
 /^; STDIN-FILE:/ { print val("STDIN-FILE") > (dir "/stdin_file"); next }
@@ -82,7 +83,7 @@ partial && /^; STDIN/ { bad("STDIN after STDIN-PARTIAL") }
     if (nmsg++) bad("more than one EXPECT-MESSAGE")
     printf "%s", val("EXPECT-MESSAGE") > (dir "/message"); next
 }
-/^; *(EXPECT|STDIN|ARGS|TEST)[A-Za-z-]*:/ { bad("unknown directive: " $0) }
+/^; *(EXPECT|STDIN|STDOUT|ARGS|TEST|RUN)[A-Za-z-]*:/ { bad("unknown directive: " $0) }
 END {
     if (err) exit 2
     if (!havetest) { print "run_one.sh: no \"; TEST:\" line" > "/dev/stderr"; exit 2 }
@@ -114,7 +115,7 @@ stdin_path="$tmp/stdin"
 [ -f "$tmp/stdin_file" ] && stdin_path=$(cat "$tmp/stdin_file")
 stdout_path="$tmp/stdout"
 [ -f "$tmp/stdout_file" ] && stdout_path=$(cat "$tmp/stdout_file")
-"$mi" run "$file" --"$mode" -- "$@" <"$stdin_path" >"$stdout_path" 2>"$tmp/stderr"
+"$mi" run --"$mode" "$file" -- "$@" <"$stdin_path" >"$stdout_path" 2>"$tmp/stderr"
 rc=$?
 [ -f "$tmp/stdout_file" ] && : >"$tmp/stdout" # output went elsewhere: nothing to compare
 

@@ -347,7 +347,7 @@ static void test_init_errors(void **state) {
     has_diag(&dg, "t.mi:10:26: error: value is not exact in BIN(2)");
     has_diag(&dg, "t.mi:11:20: error: value out of range for UBIN(1)");
     /* a float literal converts from its exact decimal value, not its binary64 rounding */
-    has_diag(&dg, "t.mi:12:20: error: value is not exact in PKD(5,2)");
+    has_diag(&dg, "t.mi:12:21: error: value is not exact in PKD(5,2)");
     has_diag(&dg, "t.mi:13:19: error: value out of range for FLT(4)"); /* a NaN is not finite */
     has_diag(&dg, "t.mi:14:21: error: X'...' literal is not a PKD(3,1) value in the form MI writes");
     has_diag(&dg, "t.mi:15:19: error: value out of range for BIN(4)");

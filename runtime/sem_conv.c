@@ -176,7 +176,7 @@ mi_exc mi_sem_cvtcn(int rnd, const mi_type *rt, uint8_t *r, const uint8_t *a, ui
     if (ie - is > lim) return MI_EXC_MCH1210;
     mi_i128 c = 0;
     for (uint32_t j = is; j < ie; j++) c = c * 10 + (a[j] - '0');
-    for (int j = 0; j < k; j++) c = c * 10 + (fs + (uint32_t)j < fe ? a[fs + (uint32_t)j] - '0' : 0);
+    for (uint32_t j = 0; j < (uint32_t)k; j++) c = c * 10 + (fs + j < fe ? a[fs + j] - '0' : 0);
     return mi_sem_store_x(rt, r, neg ? -c : c, k, rnd);
 }
 

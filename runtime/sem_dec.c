@@ -426,7 +426,7 @@ mi_exc mi_dec_load(const mi_type *t, const uint8_t *p, mi_gval *v) {
         int sbit = t->kind == MI_T_BIN && (p[t->size - 1] & 0x80);
         uint64_t mag = raw;
         if (sbit) { /* two's complement magnitude within the width */
-            uint64_t width_mask = t->size == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * t->size)) - 1);
+            uint64_t width_mask = t->size == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * t->size)) - 1;
             mag = ((~raw) & width_mask) + 1;
         }
         mi_dec_set_u128(&v->x, mag, sbit, 0);
@@ -632,7 +632,8 @@ mi_exc mi_dec_arith(mi_op op, int round, const mi_type *rt, uint8_t *r,
         if (y.x.n == 0) return MI_EXC_MCH1211;
         mi_dec num = x.x, den = y.x;
         int s = num.scale > den.scale ? num.scale : den.scale;
-        if (mi_dec_mul_pow10(&num, s - num.scale) != 0 || mi_dec_mul_pow10(&den, s - den.scale) != 0)
+        if (mi_dec_mul_pow10(&num, s - num.scale) != 0 ||
+            mi_dec_mul_pow10(&den, s - den.scale) != 0)
             return MI_EXC_MCH1210;
         if (mi_dec_divmod(NULL, &z, &num, &den) != 0) return MI_EXC_MCH1210;
         z.scale = s;

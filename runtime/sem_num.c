@@ -103,7 +103,9 @@ static inline uint64_t bcd_to_bin(uint64_t v) {
 
 /* PKD of at most 18 digits. prec odd: no pad nibble; even: the nibble above
  * the digits must be 0. */
-static inline __attribute__((always_inline)) mi_exc pkd_get64(const uint8_t *p, unsigned prec, uint64_t *mag, int *neg) {
+#define HOT static inline __attribute__((always_inline))
+
+HOT mi_exc pkd_get64(const uint8_t *p, unsigned prec, uint64_t *mag, int *neg) {
     unsigned nb = prec / 2 + 1;
     uint64_t lo, hi = 0;
     if (nb <= 8) {
@@ -260,7 +262,8 @@ mi_exc mi_sem_dec_get64(const mi_type *t, const uint8_t *p, int64_t *coef) {
 }
 
 mi_exc mi_sem_dec_put64(const mi_type *t, uint8_t *p, int64_t coef) {
-    if ((t->kind != MI_T_PKD && t->kind != MI_T_ZND) || !mi_sem_numeric_ok(t)) return MI_EXC_MCH1210;
+    if ((t->kind != MI_T_PKD && t->kind != MI_T_ZND) || !mi_sem_numeric_ok(t))
+        return MI_EXC_MCH1210;
     mi_u128 m = mag128(coef);
     if (m >= pow10_tab[t->size]) return MI_EXC_MCH1210;
     if (t->kind == MI_T_PKD) pkd_put(p, t->size, m, coef < 0);
@@ -498,7 +501,7 @@ static inline unsigned small_scale(const mi_type *t) {
 
 static inline uint64_t p10u(unsigned k) { return (uint64_t)pow10_tab[k]; } /* k <= 19 */
 
-static inline __attribute__((always_inline)) mi_exc load_small(const mi_type *t, const uint8_t *p, int64_t *c) {
+HOT mi_exc load_small(const mi_type *t, const uint8_t *p, int64_t *c) {
     switch (t->kind) {
     case MI_T_BIN:
         switch (t->size) {
@@ -549,7 +552,8 @@ static inline mi_exc put_int64(const mi_type *rt, uint8_t *r, int64_t v) {
         r[0] = (uint8_t)v;
         return MI_EXC_NONE;
     case 2:
-        if (rt->kind == MI_T_BIN ? v < -32768 || v > 32767 : v < 0 || v > 65535) return MI_EXC_MCH1210;
+        if (rt->kind == MI_T_BIN ? v < -32768 || v > 32767 : v < 0 || v > 65535)
+            return MI_EXC_MCH1210;
         mi_st16(r, (uint16_t)v);
         return MI_EXC_NONE;
     case 4:
@@ -565,7 +569,7 @@ static inline mi_exc put_int64(const mi_type *rt, uint8_t *r, int64_t v) {
     }
 }
 
-static inline __attribute__((always_inline)) mi_exc store_small(const mi_type *rt, uint8_t *r, int64_t z, unsigned sz, int rnd) {
+HOT mi_exc store_small(const mi_type *rt, uint8_t *r, int64_t z, unsigned sz, int rnd) {
     switch (rt->kind) {
     case MI_T_BIN:
     case MI_T_UBIN: return put_int64(rt, r, div10_64(z, sz, rnd));
@@ -576,7 +580,8 @@ static inline __attribute__((always_inline)) mi_exc store_small(const mi_type *r
         if (p < 1 || p > 31 || s > p) return MI_EXC_MCH1210;
         if (sz > s) {
             v = div10_64(z, sz - s, rnd);
-        } else if (sz < s && (s - sz > 18 || __builtin_mul_overflow(z, (int64_t)p10u(s - sz), &v))) {
+        } else if (sz < s &&
+                   (s - sz > 18 || __builtin_mul_overflow(z, (int64_t)p10u(s - sz), &v))) {
             return mi_sem_store_x(rt, r, z, (int)sz, rnd);
         }
         uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
@@ -601,9 +606,10 @@ static inline int align64(int64_t *x, unsigned *sx, int64_t *y, unsigned *sy) {
     return 1;
 }
 
-static __attribute__((noinline)) mi_exc arith_small(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
-                                 const mi_type *at, const uint8_t *a,
-                                 const mi_type *bt, const uint8_t *b) {
+static __attribute__((noinline)) mi_exc arith_small(mi_op op, int rnd, const mi_type *rt,
+                                                    uint8_t *r, const mi_type *at,
+                                                    const uint8_t *a, const mi_type *bt,
+                                                    const uint8_t *b) {
     int64_t x, y, z;
     unsigned sx = small_scale(at), sy = small_scale(bt), sz;
     mi_exc e = load_small(at, a, &x);
@@ -627,8 +633,9 @@ static __attribute__((noinline)) mi_exc arith_small(mi_op op, int rnd, const mi_
         if (rt->kind == MI_T_FLT) return WIDE;
         /* the quotient truncated at rs + 1 fractional digits */
         int ex = (int)(sy + small_scale(rt) + 1) - (int)sx;
-        if (ex > 0 ? ex > 18 || __builtin_mul_overflow(x, (int64_t)p10u((unsigned)ex), &x)
-                   : ex < 0 && (-ex > 18 || __builtin_mul_overflow(y, (int64_t)p10u((unsigned)-ex), &y)))
+        int64_t *scaled = ex >= 0 ? &x : &y;
+        unsigned k = (unsigned)(ex >= 0 ? ex : -ex);
+        if (k > 18 || (k > 0 && __builtin_mul_overflow(*scaled, (int64_t)p10u(k), scaled)))
             return WIDE;
         if (x == INT64_MIN && y == -1) return WIDE;
         z = x / y;
@@ -767,9 +774,10 @@ static int div_to_flt(const mi_type *rt, uint8_t *r, mi_xval *x, mi_xval *y) {
 
 /* The __int128 path: every exact operand, FLT operands, and whatever the
  * int64 paths hand on. */
-static __attribute__((noinline)) mi_exc arith_wide(mi_op op, int rnd, const mi_type *rt, uint8_t *r,
-                                                   const mi_type *at, const uint8_t *a,
-                                                   const mi_type *bt, const uint8_t *b) {
+static __attribute__((noinline)) mi_exc arith_wide(mi_op op, int rnd, const mi_type *rt,
+                                                   uint8_t *r, const mi_type *at,
+                                                   const uint8_t *a, const mi_type *bt,
+                                                   const uint8_t *b) {
     mi_xval x, y;
     mi_exc e = mi_sem_load_x(at, a, &x);
     if (e != MI_EXC_NONE) return e;
@@ -936,7 +944,8 @@ static uint64_t raw_bits(const mi_type *t, const uint8_t *p) {
 mi_exc mi_sem_bitwise(mi_op op, const mi_type *rt, uint8_t *r,
                       const mi_type *at, const uint8_t *a,
                       const mi_type *bt, const uint8_t *b) {
-    if ((rt->kind != MI_T_BIN && rt->kind != MI_T_UBIN) || !mi_sem_numeric_ok(rt)) return MI_EXC_NONE;
+    if ((rt->kind != MI_T_BIN && rt->kind != MI_T_UBIN) || !mi_sem_numeric_ok(rt))
+        return MI_EXC_NONE; /* not a verified template: nothing sensible to do */
     unsigned w = 8u * rt->size;
     uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
     uint64_t x = raw_bits(at, a) & mask, y = op == MI_OP_NOT ? 0 : raw_bits(bt, b), z;

@@ -3,6 +3,8 @@
  * interpreter's job (interp.c) or native code's (mi_exec_hook). */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,7 +37,10 @@ static int id_matches(const char *mon, const char *id) {
 
 static void set_pending(mi_runctx *run, mi_exc e, const mi_program *p, uint32_t insn) {
     mi_excinfo *x = &run->pending;
-    memcpy(x->id, mi_exc_ids[e], 8);
+    /* Native code could pass anything: an id outside the machine's list is a broken
+     * executor, reported as resource exhaustion rather than read out of bounds. */
+    if ((unsigned)e >= MI_EXC_COUNT || e == MI_EXC_USER) e = MI_EXC_MIE0008;
+    snprintf(x->id, sizeof x->id, "%s", mi_exc_ids[e]);
     x->code = e;
     x->ndata = 0;
     x->prog = p;

@@ -95,7 +95,7 @@ typedef struct mi_run_result {
     /* An unhandled exception (mi_run returned MI_E_EXCEPTION): */
     char exc_id[8];         /* "" if none */
     int exc_user;           /* signalled by SIGEXC (message = data) */
-    char exc_program[128];  /* program where it was raised (truncated name) */
+    char exc_program[256];  /* program where it was raised (its name, truncated) */
     uint32_t exc_insn;      /* instruction number, 1-based; 0: raised before the first */
     uint32_t exc_line;      /* its source line (LINES); 0 if exc_insn is 0 */
     uint32_t exc_ndata;

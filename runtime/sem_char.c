@@ -6,6 +6,15 @@
 #include <string.h>
 #include "mi_sem.h"
 
+/* memmove/memset whose pointers may be NULL when the length is 0 (a zero-length
+ * substring): the C library functions require valid pointers even then. */
+static inline void move(uint8_t *d, const uint8_t *s, uint32_t n) {
+    if (n > 0) memmove(d, s, n);
+}
+static inline void fill(uint8_t *d, uint8_t c, uint32_t n) {
+    if (n > 0) memset(d, c, n);
+}
+
 static int overlaps(const uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an) {
     if (rn == 0 || an == 0) return 0;
     uintptr_t r0 = (uintptr_t)r, a0 = (uintptr_t)a;
@@ -13,16 +22,17 @@ static int overlaps(const uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an
 }
 
 void mi_sem_cpybla(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an) {
-    memmove(r, a, an < rn ? an : rn);
+    move(r, a, an < rn ? an : rn);
 }
 
 mi_exc mi_sem_cpyblap(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an,
                       const uint8_t *pad, uint32_t padn) {
     if (padn == 0) return MI_EXC_MCH0603;
-    uint8_t fill = pad[0]; /* read before r is written: pad may lie inside r */
+    if (rn == 0) return MI_EXC_NONE;
+    uint8_t padc = pad[0]; /* read before r is written: pad may lie inside r */
     uint32_t n = an < rn ? an : rn;
-    memmove(r, a, n);
-    memset(r + n, fill, rn - n);
+    move(r, a, n);
+    fill(r + n, padc, rn - n);
     return MI_EXC_NONE;
 }
 
@@ -32,29 +42,31 @@ static __attribute__((noinline)) void cat_both(uint8_t *r, uint32_t na, const ui
     uint8_t tmp[65536]; /* nb <= rn <= 65535 (CHAR limit); held only here */
     if (nb > sizeof tmp) nb = sizeof tmp;
     memcpy(tmp, b, nb);
-    memmove(r, a, na);
+    move(r, a, na);
     memcpy(r + na, tmp, nb);
 }
 
 void mi_sem_cat(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an,
                 const uint8_t *b, uint32_t bn) {
+    if (rn == 0) return; /* r may be NULL: not even r + 0 */
     uint32_t na = an < rn ? an : rn;
     uint32_t nb = bn < rn - na ? bn : rn - na;
     int oa = overlaps(r, rn, a, na), ob = overlaps(r, rn, b, nb);
     if (oa && ob) {
         cat_both(r, na, a, nb, b);
     } else if (ob) { /* write b's part first: a is untouched by it */
-        memmove(r + na, b, nb);
-        memcpy(r, a, na);
+        move(r + na, b, nb);
+        move(r, a, na);
     } else {
-        memmove(r, a, na);
-        memcpy(r + na, b, nb);
+        move(r, a, na);
+        move(r + na, b, nb);
     }
-    memset(r + na + nb, 0x20, rn - na - nb);
+    fill(r + na + nb, 0x20, rn - na - nb);
 }
 
 int64_t mi_sem_scan(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn) {
     if (bn == 0) return 1;
+    if (an < bn) return 0;
     const uint8_t *hit = memmem(a, an, b, bn);
     return hit == NULL ? 0 : (int64_t)(hit - a) + 1;
 }

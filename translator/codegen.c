@@ -232,7 +232,22 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
     if (op->kind == MI_O_ELEM) {
         int64_t v;
         uint32_t es = ol->esize;
-        if (simple_value(c, &op->sub[0], xv, &v)) {
+        const mi_subref *ix = &op->sub[0];
+        /* The same index object as an earlier operand of this instruction has
+         * the same value (resolution writes nothing): reuse it, checking again
+         * only against a smaller bound. */
+        for (unsigned s2 = 0; s2 < 3 && ix->kind == MI_O_OBJ; s2++) {
+            cg_xcache *x = &c->xcache[s2];
+            if (!x->valid || x->obj != ix->ref) continue;
+            snprintf(xv, sizeof xv, "x%u", s2);
+            if (ob->dim < x->dim) {
+                cg_printf(&c->body, "if (%s > %u) R(%u, MCH0603);\n", xv, ob->dim, c->k);
+                x->dim = ob->dim;
+            }
+            goto elem_addr;
+        }
+        c->xcache[slot].valid = 0;
+        if (simple_value(c, ix, xv, &v)) {
             if (v < 1 || v > (int64_t)ob->dim) {
                 cg_raise(c, "MCH0603");
                 v = 1;
@@ -241,6 +256,8 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
             return;
         }
         cg_printf(&c->body, "if (%s < 1 || %s > %u) R(%u, MCH0603);\n", xv, xv, ob->dim, c->k);
+        c->xcache[slot] = (cg_xcache){1, ix->ref, ob->dim};
+    elem_addr:;
         /* (x - 1) * es + off, written so that no intermediate pointer precedes
          * the object */
         int64_t bias = (int64_t)off - (int64_t)es;
@@ -249,6 +266,7 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
         return;
     }
     /* substring of a CHAR scalar */
+    c->xcache[slot].valid = 0;
     int64_t st, ln;
     int kst = simple_value(c, &op->sub[0], xv, &st);
     int kln = simple_value(c, &op->sub[1], lv, &ln);
@@ -346,24 +364,16 @@ void cg_store_int(cg_ctx *c, const cg_opnd *o, const char *val, __int128 lo, __i
         min = 0;
         max = ((__int128)1 << bits) - 1;
     }
-    if (lo < min || hi > max) {
-        const char *chk;
-        char buf[96];
-        if (o->type.kind == MI_T_BIN) {
-            if (sz == 8) chk = NULL; /* every i64 fits */
-            else {
-                snprintf(buf, sizeof buf, "(u64)(%s) + %lluull > %lluull", val,
-                         (unsigned long long)(1ull << (bits - 1)), (unsigned long long)((1ull << bits) - 1));
-                chk = buf;
-            }
-        } else if (sz == 8) {
-            snprintf(buf, sizeof buf, "(%s) < 0", val);
-            chk = buf;
-        } else {
-            snprintf(buf, sizeof buf, "(u64)(%s) > %lluull", val, (unsigned long long)((1ull << bits) - 1));
-            chk = buf;
-        }
-        if (chk != NULL) cg_printf(&c->body, "if (%s) R(%u, MCH1210);\n", chk, c->k);
+    if ((lo < min || hi > max) && !(o->type.kind == MI_T_BIN && sz == 8)) {
+        /* v fits when converting it to the receiver's C type and back keeps it
+         * (i64 -> narrower conversions wrap in every compiler MI uses) */
+        static const char *const ctype[2][9] = {{"", "i8", "i16", "", "i32", "", "", "", ""},
+                                                {"", "u8", "u16", "", "u32", "", "", "", ""}};
+        if (o->type.kind == MI_T_UBIN && sz == 8)
+            cg_printf(&c->body, "if (%s < 0) R(%u, MCH1210);\n", val, c->k);
+        else
+            cg_printf(&c->body, "if (%s != (i64)(%s)%s) R(%u, MCH1210);\n", val,
+                      ctype[o->type.kind == MI_T_UBIN][sz], val, c->k);
     }
     cg_printf(&c->body, "ST%u(%s, %s);\n", sz, o->addr, val);
 }
@@ -516,6 +526,7 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
     cg_buf *b = &c->body;
     cg_opnd o[3];
     c->k = k;
+    memset(c->xcache, 0, sizeof c->xcache);
     if (in->line > 0) cg_printf(b, "#line %u \"%s\"\n", in->line, file);
     if (c->target[k]) cg_printf(b, "L%u:;\n", k);
     switch (in->op) {
@@ -699,9 +710,6 @@ mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc,
         if (c.parm_used[k]) cg_printf(&out, "u8 *P%u = base[%u];\n", k, MI_AREA_PARM + k);
     cg_printf(&out, "u8 *p0, *p1, *p2, *q, *sp; u64 bo, ua, ub, uz; i64 x0, x1, x2, l0, l1, l2, a, b, r;\n"
                     "double u, w, z; int c, ex; i32 h; u32 pc; DU du; FU fu; MARG g[%u];\n"
-                    "(void)S; (void)A; (void)K; (void)p0; (void)p1; (void)p2; (void)q; (void)sp; (void)bo;\n"
-                    "(void)ua; (void)ub; (void)uz; (void)x0; (void)x1; (void)x2; (void)l0; (void)l1; (void)l2;\n"
-                    "(void)a; (void)b; (void)r; (void)u; (void)w; (void)z; (void)c; (void)du; (void)fu; (void)g;\n"
                     "pc = 0; ex = 0; h = -1;\n"
                     "if (rt->version != RT_VERSION || rt->size < sizeof(RT)) return 3;\n",
               c.maxargs ? c.maxargs : 1u);

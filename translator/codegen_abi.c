@@ -156,8 +156,8 @@ static const char prelude_types[] =
     "#define LF4(p) ((double)((AF4 *)(p))->x_)\n"
     "#define LF8(p) (((AF8 *)(p))->x_)\n"
     /* Stores of float results: every NaN becomes the canonical NaN (§4). */
-    "#define SF8(p, v_) (du.d = (v_), ((A64 *)(p))->x_ = (i64)((du.u & 0x7FFFFFFFFFFFFFFFull) > "
-    "0x7FF0000000000000ull ? 0x7FF8000000000000ull : du.u))\n"
+    "#define SF8(p, v_) (z = (v_), z != z ? (void)(((A64 *)(p))->x_ = 0x7FF8000000000000LL) : "
+    "(void)(((AF8 *)(p))->x_ = z))\n"
     "#define SF4(p, v_) (fu.f = (float)(v_), ((A32 *)(p))->x_ = (i32)((fu.u & 0x7FFFFFFFu) > "
     "0x7F800000u ? 0x7FC00000u : fu.u))\n"
     "#define IMIN (-9223372036854775807LL - 1)\n"

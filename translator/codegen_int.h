@@ -38,6 +38,12 @@ void cg_buf_free(cg_buf *b);
  * cleanly with a warning-happy C compiler). */
 enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_NEED_ARG = 16 };
 
+/* An index value already loaded into x<slot> by this instruction. */
+typedef struct cg_xcache {
+    int valid;
+    uint32_t obj, dim; /* the index object; the smallest bound checked */
+} cg_xcache;
+
 typedef struct cg_ctx {
     const mi_template *t;
     mi_layout l;
@@ -52,6 +58,7 @@ typedef struct cg_ctx {
     unsigned need;         /* CG_NEED_* */
     int has_rtni;          /* emit the shared RTNI dispatch */
     int has_sigexc;        /* emit handle_ (SIGEXC finds its handler itself) */
+    cg_xcache xcache[3];   /* per slot, reset at each instruction */
 } cg_ctx;
 
 /* A resolved operand: after cg_resolve emitted its checks, addr is a C

@@ -148,16 +148,24 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     case MI_OP_DIVN: {
         /* |a / b| <= |a| for b != 0, also when rounded */
         i128 m = mag(alo, ahi);
-        c->need |= CG_NEED_DIV;
-        cg_printf(b, "CK(%u, dv(%s, %s, %d, &r));\n", c->k, va, vb, rnd);
+        if (o[2].is_const && o[2].imm != 0 && o[2].imm != -1 && !rnd) {
+            cg_printf(b, "r = %s / %s;\n", va, vb); /* C truncates toward zero, as §4 */
+        } else {
+            c->need |= CG_NEED_DIV;
+            cg_printf(b, "CK(%u, dv(%s, %s, %d, &r));\n", c->k, va, vb, rnd);
+        }
         lo = max3(-m, INT64_MIN);
         hi = min3(m, INT64_MAX);
         break;
     }
     default: { /* REMN: |r| < |b| and |r| <= |a| */
         i128 m = min3(mag(alo, ahi), mag(blo, bhi));
-        c->need |= CG_NEED_REM;
-        cg_printf(b, "CK(%u, rm(%s, %s, &r));\n", c->k, va, vb);
+        if (o[2].is_const && o[2].imm != 0 && o[2].imm != -1) {
+            cg_printf(b, "r = %s %% %s;\n", va, vb); /* the sign of a, as §4 */
+        } else {
+            c->need |= CG_NEED_REM;
+            cg_printf(b, "CK(%u, rm(%s, %s, &r));\n", c->k, va, vb);
+        }
         lo = max3(-m, INT64_MIN);
         hi = min3(m, INT64_MAX);
         break;

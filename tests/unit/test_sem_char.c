@@ -112,10 +112,28 @@ static void test_cmpc(void **state) {
     assert_int_equal(mi_sem_cmpc(U("ab"), 2, U("b"), 1), -1);
 }
 
+/* zero-length operands may come with NULL pointers */
+static void test_empty_null(void **state) {
+    (void)state;
+    uint8_t r[2] = {'a', 'b'};
+    mi_sem_cpybla(NULL, 0, NULL, 0);
+    mi_sem_cpybla(r, 2, NULL, 0);
+    assert_int_equal(mi_sem_cpyblap(r, 2, NULL, 0, U("*"), 1), MI_EXC_NONE);
+    assert_memory_equal(r, "**", 2);
+    mi_sem_cat(NULL, 0, NULL, 0, NULL, 0);
+    mi_sem_cat(r, 2, NULL, 0, NULL, 0);
+    assert_memory_equal(r, "  ", 2);
+    assert_int_equal(mi_sem_scan(NULL, 0, NULL, 0), 1);
+    assert_int_equal(mi_sem_scan(NULL, 0, U("a"), 1), 0);
+    assert_int_equal(mi_sem_trimlen(NULL, 0), 0);
+    assert_int_equal(mi_sem_cmpc(NULL, 0, NULL, 0), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpybla),  cmocka_unit_test(test_cpyblap), cmocka_unit_test(test_cat),
         cmocka_unit_test(test_scan),    cmocka_unit_test(test_trimlen), cmocka_unit_test(test_cmpc),
+        cmocka_unit_test(test_empty_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,7 +136,7 @@ static void test_round_trip(void **state) {
     /* again without --replace: refused, store unchanged */
     a = fx_dump(e->t);
     assert_int_equal(mi_store_restore(e->t, e->sav, NULL, 0, &rr, &d), MI_E_EXISTS);
-    assert_non_null(strstr(d.msg, "A/ONE already exists"));
+    assert_non_null(strstr(d.msg, "A/ONE and other objects already exist"));
     assert_non_null(strstr(d.msg, "--replace"));
     assert_non_null(strstr(d.msg, "nothing was restored"));
     b = fx_dump(e->t);

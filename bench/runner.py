@@ -190,7 +190,9 @@ class Env:
 def tool_version(cmd):
     r = sh(cmd)
     out = (r.stdout + r.stderr).decode(errors="replace").strip().splitlines()
-    return out[0].strip() if r.returncode in (0, 1) and out else None
+    if r.returncode not in (0, 1) or not out:
+        return None
+    return re.split(r"\s+(?:--\s+)?Copyright", out[0])[0].strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +220,8 @@ def build_c(env):
     """Compiles bench/c/*.c with each available C compiler; returns the C Impls."""
     compilers = []
     if shutil.which("gcc"):
-        compilers += [("C gcc -O2", ["gcc", "-O2"], "gcc-O2"), ("C gcc -O0", ["gcc", "-O0"], "gcc-O0")]
+        compilers += [("C gcc -O2", ["gcc", "-O2"], "gcc-O2"),
+                      ("C gcc -O0", ["gcc", "-O0"], "gcc-O0")]
     else:
         env.add_note("gcc not found: no C rows, and ratios are to the first implementation")
     if shutil.which("tcc"):
@@ -263,7 +266,8 @@ def python_impl(env):
 def cobol_impl(env):
     cobc = shutil.which("cobc")
     if not cobc:
-        env.add_note("cobc not found: row 'COBOL (GnuCOBOL -O2)' skipped (Debian package gnucobol3)")
+        env.add_note("cobc not found: row 'COBOL (GnuCOBOL -O2)' skipped "
+                     "(Debian package gnucobol3)")
         return []
     outdir = os.path.join(env.work, "cobol")
     os.makedirs(outdir, exist_ok=True)
@@ -341,7 +345,8 @@ class MiModes:
         stored_name = lambda w: w.upper()
         out = [Impl("MI interpreted", lambda w: [mi, "run", "--interpret", src(w), "--"])]
         if self.stored_tcc_ok:
-            out.append(Impl(MI_TCC, lambda w: self.stored(stored_name(w), ["--translate"]) + ["--"]))
+            out.append(Impl(MI_TCC,
+                            lambda w: self.stored(stored_name(w), ["--translate"]) + ["--"]))
         elif self.tcc_ok:
             out.append(Impl(MI_TCC, lambda w: [mi, "run", "--translate", src(w), "--"]))
         else:
@@ -372,7 +377,8 @@ class MiModes:
         elif self.tcc_ok:
             rows.append((MI_TCC, f"{mi} run --translate bench/mi/W.mi N (translates at every run)"))
         if self.opt_ok:
-            rows.append(("MI translated (cc -O2)", f"{mi} install --opt ..., then {mi} run --store DB "
+            rows.append(("MI translated (cc -O2)",
+                         f"{mi} install --opt ..., then {mi} run --store DB "
                          + " ".join(self.opt_run_flags()) + " W N"))
         if self.store_ok:
             rows.append(("MI stored, interpreted", f"{mi} run --store DB --interpret HELLO"))
@@ -537,7 +543,8 @@ def bench_install(env, modes, sizes, rounds):
         if modes.tcc_ok:
             t = sh([mi, "run", "--translate", files[k]])
             if t.stdout != r.stdout or t.returncode != 0:
-                print(f"FAIL install: translated and interpreted {os.path.basename(files[k])} differ")
+                print("FAIL install: translated and interpreted "
+                      f"{os.path.basename(files[k])} differ")
                 ok = False
     emit = find_emit_c(env, files[sizes[0]])
     if emit is None:
@@ -715,10 +722,6 @@ class Report:
         self.text = []  # plain lines for the terminal
         self.md = []  # markdown
 
-    def both(self, plain, md=None):
-        self.text.append(plain)
-        self.md.append(plain if md is None else md)
-
 
 def workload_table(rep, w, arg, stats, order):
     m = rep.metric
@@ -797,11 +800,15 @@ def summary_table(rep, results, order):
         rep.md.append("| " + " | ".join(r) + " |")
 
 
+def short(n):
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
 def scale_table(rep, title, rows, sizes, unit):
     """rows[name][size] = Stat: medians per size and the growth factor between sizes."""
     m = rep.metric
     hdr = ["step"] + [f"{s:,} {unit}" for s in sizes] + \
-          [f"x{sizes[i + 1] // sizes[i]} size" for i in range(len(sizes) - 1)]
+          [f"{short(sizes[i])} -> {short(sizes[i + 1])}" for i in range(len(sizes) - 1)]
     body = []
     for name, per in rows.items():
         cells = [name] + [fmt_time(per[s].median(m)) if s in per else "-" for s in sizes]
@@ -915,7 +922,9 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="small sizes, one round: for CI (checks outputs; asserts no timing)")
-    ap.add_argument("--rounds", type=int, help="timed rounds per implementation (default 5; quick 1; 0: only check outputs)")
+    ap.add_argument("--rounds", type=int,
+                    help="timed rounds per implementation (default 5; quick 1; 0: only check "
+                         "outputs)")
     ap.add_argument("--only", help="comma-separated workloads: " + ",".join(WORKLOADS)
                     + ",install,store")
     ap.add_argument("--metric", choices=["cpu", "wall"], default="cpu",

@@ -732,6 +732,66 @@ static mi_status read_file_content(sqlite3 *db, const char *name, sv_set *set, m
     return MI_OK;
 }
 
+/* The file's schema must be exactly the one save writes: no views, triggers or
+ * other tables, whose evaluation a crafted file could use to make restore run
+ * for ever or read something else than the tables below. */
+static mi_status schema_text(sqlite3 *db, char **out, mi_diag *d) {
+    sqlite3_stmt *st;
+    *out = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, coalesce(sql, '') FROM "
+                                    "sqlite_schema ORDER BY type, name", -1, &st, NULL);
+    if (rc != SQLITE_OK) return st_dberr(db, rc, d, "save file");
+    size_t n = 0, cap = 1024;
+    char *buf = malloc(cap);
+    if (buf == NULL) { sqlite3_finalize(st); return mi_diag_set(d, MI_E_NOMEM, "out of memory"); }
+    buf[0] = '\0';
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < 4; i++) {
+            const char *t = ctext(st, i);
+            size_t len = strlen(t);
+            if (n + len + 2 > cap) {
+                while (n + len + 2 > cap) cap *= 2;
+                char *nb = realloc(buf, cap);
+                if (nb == NULL) {
+                    free(buf);
+                    sqlite3_finalize(st);
+                    return mi_diag_set(d, MI_E_NOMEM, "out of memory");
+                }
+                buf = nb;
+            }
+            memcpy(buf + n, t, len);
+            n += len;
+            buf[n++] = i < 3 ? '\t' : '\n';
+            buf[n] = '\0';
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(buf);
+        return st_dberr(db, rc, d, "save file");
+    }
+    *out = buf;
+    return MI_OK;
+}
+
+static mi_status check_schema(sqlite3 *db, const char *name, mi_diag *d) {
+    sqlite3 *ref = NULL;
+    char *want = NULL, *got = NULL;
+    int rc = sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL);
+    mi_status r = rc == SQLITE_OK ? MI_OK : st_dberr(NULL, rc, d, "save file");
+    if (r == MI_OK && (rc = sqlite3_exec(ref, save_schema, NULL, NULL, NULL)) != SQLITE_OK)
+        r = st_dberr(ref, rc, d, "save file");
+    if (r == MI_OK) r = schema_text(ref, &want, d);
+    sqlite3_close(ref);
+    if (r == MI_OK && schema_text(db, &got, d) != MI_OK)
+        r = bad(name, d, "SQLite cannot read its schema: ", sqlite3_errmsg(db));
+    if (r == MI_OK && strcmp(want, got) != 0)
+        r = bad(name, d, "its tables are not those of a save file (format version 1)", "");
+    free(want);
+    free(got);
+    return r;
+}
+
 /* Everything that can be checked without the store. On success *set holds the
  * validated content. */
 static mi_status check_save(const uint8_t *bytes, size_t n, const char *name, sv_set *set,
@@ -769,6 +829,7 @@ static mi_status check_save(const uint8_t *bytes, size_t n, const char *name, sv
     mi_status r = MI_OK;
     if (rc != SQLITE_OK) r = st_dberr(db, rc, d, name);
     sqlite3_stmt *st = NULL;
+    if (r == MI_OK) r = check_schema(db, name, d);
     if (r == MI_OK) {
         rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &st, NULL);
         if (rc == SQLITE_OK) rc = sqlite3_step(st);

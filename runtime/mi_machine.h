@@ -110,7 +110,7 @@ typedef struct mi_run_result {
 /* Runs `main` (a template the caller keeps alive; verified again here) under the
  * program name `name`. Returns MI_OK when the program ended (RTX or EXIT;
  * res->exit_status), MI_E_EXCEPTION when an exception was not handled (res->exc_*),
- * MI_E_VERIFY if main fails verification, MI_E_NOMEM/MI_E_INTERNAL if the run could
+ * MI_E_VERIFY if main fails verification, MI_E_ARG/MI_E_NOMEM if the run could
  * not be started, or the exec hook's status. res->diag explains every failure. */
 mi_status mi_run(const mi_template *main, const char *name, const mi_run_opts *opts,
                  mi_run_result *res);

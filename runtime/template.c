@@ -425,12 +425,20 @@ static mi_status dec_header(const uint8_t *b, size_t n, mi_template *t, mi_diag 
                            MI_HEADER_SIZE);
     if (memcmp(b, magic, sizeof magic) != 0)
         return mi_diag_set(d, MI_E_FORMAT, "offset 0: bad magic: not a program template");
+    /* D2 before anything else: a newer template's other fields may mean something else (§15). */
     uint16_t fv = ld16(b + 8);
-    if (fv == 0 || fv > MI_FORMAT_VERSION)
+    if (fv == 0) return mi_diag_set(d, MI_E_FORMAT, "offset 8: template format version 0 is not valid");
+    if (fv > MI_FORMAT_VERSION)
         return mi_diag_set(d, MI_E_VERSION,
-                           "offset 8: template format version %u not supported; this runtime reads "
-                           "format versions 1 to %u",
+                           "template format version %u; this runtime reads template format versions up to %u",
                            fv, MI_FORMAT_VERSION);
+    uint16_t mv = ld16(b + 10);
+    if (mv == 0) return mi_diag_set(d, MI_E_FORMAT, "offset 10: MI version 0 is not valid");
+    if (mv > MI_VERSION)
+        return mi_diag_set(d, MI_E_VERSION, "requires MI version %u; this runtime implements MI version %u", mv,
+                           MI_VERSION);
+    uint32_t flags = ld32(b + 12);
+    if (flags != 0) return mi_diag_set(d, MI_E_FORMAT, "offset 12: header flags are 0x%08x, must be 0", flags);
     uint32_t total = ld32(b + 16);
     if (total > MI_MAX_TEMPLATE_BYTES)
         return mi_diag_set(d, MI_E_FORMAT, "offset 16: total length %u exceeds the limit of %u bytes", total,
@@ -444,17 +452,7 @@ static mi_status dec_header(const uint8_t *b, size_t n, mi_template *t, mi_diag 
         return mi_diag_set(d, MI_E_FORMAT,
                            "offset 24: checksum mismatch: header has 0x%016llx, bytes give 0x%016llx",
                            (unsigned long long)want, (unsigned long long)got);
-    uint16_t mv = ld16(b + 10);
-    if (mv > MI_VERSION)
-        return mi_diag_set(d, MI_E_VERSION, "requires MI version %u; this runtime implements MI version %u", mv,
-                           MI_VERSION);
-    if (mv == 0) return mi_diag_set(d, MI_E_FORMAT, "offset 10: MI version 0 is not valid");
-    uint32_t flags = ld32(b + 12);
-    if (flags != 0) return mi_diag_set(d, MI_E_FORMAT, "offset 12: header flags are 0x%08x, must be 0", flags);
     uint32_t k = ld32(b + 20);
-    if (k > MI_MAX_ITEMS)
-        return mi_diag_set(d, MI_E_FORMAT, "offset 20: section count %u exceeds the limit of %u", k,
-                           MI_MAX_ITEMS);
     if ((uint64_t)k * MI_SECTDIR_ENTRY > n - MI_HEADER_SIZE)
         return mi_diag_set(d, MI_E_FORMAT,
                            "offset 32: section directory truncated: %u sections need %llu bytes, %zu are left",
@@ -495,6 +493,10 @@ static mi_status dec_directory(const uint8_t *b, size_t n, uint32_t k, mi_templa
                                "past the end of the template (%zu bytes)",
                                at, i, id, sect_name(id), len, off, n);
         expect += len;
+        if (flags & ~MI_SECT_FLAG_CRITICAL)
+            return mi_diag_set(d, MI_E_FORMAT,
+                               "offset %zu: section %u (%s) has flags 0x%x; only bit 0 (critical) may be set",
+                               at + 4, id, sect_name(id), flags);
         if (id >= MI_SECT_ODT && id <= MI_SECT_LINES) {
             if (flags != MI_SECT_FLAG_CRITICAL)
                 return mi_diag_set(d, MI_E_FORMAT,
@@ -506,7 +508,7 @@ static mi_status dec_directory(const uint8_t *b, size_t n, uint32_t k, mi_templa
             if (flags != 0)
                 return mi_diag_set(d, MI_E_FORMAT, "offset %zu: section 7 (SOURCE) has flags 0x%x, must be 0",
                                    at + 4, flags);
-        } else if (flags & MI_SECT_FLAG_CRITICAL) {
+        } else if (flags != 0) {
             return mi_diag_set(d, MI_E_FORMAT,
                                "offset %zu: unknown critical section %u: this runtime cannot interpret it", at,
                                id);
@@ -781,7 +783,9 @@ mi_status mi_template_encode(const mi_template *t, uint8_t **out, size_t *outn, 
     uint64_t size[8];
     mi_status st = enc_check(t, size, d);
     if (st != MI_OK) return st;
-    if (t->nextra > MI_MAX_ITEMS - 7u) return mi_diag_set(d, MI_E_ARG, "too many extra sections: %u", t->nextra);
+    /* More directory entries than that could never fit in a template. */
+    if (t->nextra > (MI_MAX_TEMPLATE_BYTES - MI_HEADER_SIZE) / MI_SECTDIR_ENTRY)
+        return mi_diag_set(d, MI_E_ARG, "too many extra sections: %u", t->nextra);
     uint32_t nsect = 6u + (t->has_source ? 1u : 0u) + t->nextra;
     secref *secs = malloc((size_t)nsect * sizeof *secs);
     if (secs == NULL) return mi_diag_set(d, MI_E_NOMEM, "out of memory while encoding the template");

@@ -24,6 +24,7 @@ typedef struct vstate {
     unsigned max, count;
     int nomem;
     char *letters; /* effective form letter of every operand, 0 if none */
+    uint8_t *named; /* per instruction index: 1 if some label names it (N4) */
 } vstate;
 
 static int stopped(const vstate *v) { return v->nomem || v->count >= (v->max ? v->max : 1u); }
@@ -40,11 +41,6 @@ static void emit(vstate *v, uint32_t insn, uint32_t obj, const char *fmt, ...) {
     if (v->count < v->max && v->report != NULL) v->report(v->ctx, insn, obj, msg);
     v->count++;
 }
-
-static uint32_t ld32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static uint64_t ld64(const uint8_t *p) { return (uint64_t)ld32(p) | ((uint64_t)ld32(p + 4) << 32); }
 
 /* ---- descriptions used in messages ----------------------------------------- */
 
@@ -176,10 +172,8 @@ static const char *data_problem(const mi_type *ty, const uint8_t *p, uint32_t nb
             if (k + 1 == nb && hi == 7 && zero)
                 return snprintf(buf, n, "negative zero (zone 7) not canonical"), buf;
         }
-    } else if (ty->kind == MI_T_FLT) {
-        int inf = ty->size == 4 ? ((ld32(p) >> 23) & 0xff) == 0xff : ((ld64(p) >> 52) & 0x7ff) == 0x7ff;
-        if (inf) return snprintf(buf, n, "value is not finite (infinity or NaN)"), buf;
     }
+    /* Every byte pattern is a valid BIN, UBIN, FLT (NaNs included) or CHAR (§1). */
     return NULL;
 }
 
@@ -371,7 +365,7 @@ static const char *expected(char l) {
     case 'S': case 's': return "SYSPTR object";
     case 'L': return "label";
     case 'A': return "object, element, substring or constant";
-    case 'V': return "source operand";
+    case 'V': return "object, element, substring or constant";
     case 'K': return "BIN constant";
     case 'E': return "CHAR(7) exception-id constant";
     default: return "nothing";
@@ -427,7 +421,8 @@ static int check_operand(vstate *v, uint32_t k, unsigned j, char l, const mi_ope
         ty = &t->objs[o->ref].type;
         snprintf(what, sizeof what, "%s%s object '%s'", t->objs[o->ref].dim ? "array " : "",
                  tstr(ty, tb, sizeof tb), oname(t, o->ref, nb, sizeof nb));
-        if (t->objs[o->ref].dim != 0 && l != 'A') OPFAIL("%s not allowed here; expected %s", what, expected(l));
+        if (t->objs[o->ref].dim != 0 && l != 'A' && l != 'V')
+            OPFAIL("%s not allowed here; expected %s", what, expected(l));
         break;
     case MI_O_CONST:
         if (o->ref >= t->nconsts) OPFAIL("constant %u does not exist (%u constants)", o->ref, t->nconsts);
@@ -464,6 +459,7 @@ static int check_operand(vstate *v, uint32_t k, unsigned j, char l, const mi_ope
         if (o->ref >= t->ninsns)
             OPFAIL("branch target index %u is not an instruction (%u instructions)", o->ref, t->ninsns);
         if (l != 'L') OPFAIL("label not allowed; expected %s", expected(l));
+        if (!v->named[o->ref]) OPFAIL("branch target index %u is not named by any label", o->ref);
         return 1;
     default:
         OPFAIL("operand kind %u not valid", o->kind);
@@ -571,6 +567,12 @@ static void check_monitors(vstate *v) {
         if (mo->handler >= t->ninsns)
             emit(v, MI_NONE, MI_NONE, "monitor %u: handler index %u is not an instruction (%u instructions)", m,
                  mo->handler, t->ninsns);
+        /* N4: so that every template can be disassembled into labels */
+        const char *const field[3] = {"from", "to", "handler"};
+        const uint32_t at[3] = {mo->from, mo->to, mo->handler};
+        for (int f = 0; f < 3; f++)
+            if (at[f] < t->ninsns && !v->named[at[f]])
+                emit(v, MI_NONE, MI_NONE, "monitor %u: %s index %u is not named by any label", m, field[f], at[f]);
     }
 }
 
@@ -661,6 +663,10 @@ static void check_names(vstate *v) {
         if (lb->insn >= t->ninsns)
             emit(v, MI_NONE, MI_NONE, "label %u '%s': instruction index %u is not an instruction (%u instructions)",
                  i, lb->name, lb->insn, t->ninsns);
+        else if (i > 0 && lb->insn < t->labels[i - 1].insn)
+            emit(v, lb->insn, MI_NONE,
+                 "label %u '%s': instruction index %u comes before index %u of the previous label "
+                 "(labels must be in definition order)", i, lb->name, lb->insn, t->labels[i - 1].insn);
         uint32_t prev = hset_add(&h, t, XXH64(lb->name, strlen(lb->name), 0), i, eq_labname);
         if (prev != MI_NONE)
             emit(v, lb->insn < t->ninsns ? lb->insn : MI_NONE, MI_NONE,
@@ -836,7 +842,14 @@ mi_status mi_template_verify_each(const mi_template *t, mi_verify_report report,
     vstate v = {.t = t, .report = report, .ctx = ctx, .max = max};
     if (check_structure(&v)) {
         v.letters = calloc(t->nopnds ? t->nopnds : 1, 1);
-        if (v.letters == NULL) return MI_E_NOMEM;
+        v.named = calloc(t->ninsns ? t->ninsns : 1, 1);
+        if (v.letters == NULL || v.named == NULL) {
+            free(v.letters);
+            free(v.named);
+            return MI_E_NOMEM;
+        }
+        for (uint32_t i = 0; i < t->nlabels; i++)
+            if (t->labels[i].insn < t->ninsns) v.named[t->labels[i].insn] = 1;
         for (uint32_t i = 0; i < t->nobjs && !stopped(&v); i++) check_object(&v, i);
         check_consts(&v);
         for (uint32_t k = 0; k < t->ninsns && !stopped(&v); k++) check_insn(&v, k);
@@ -845,6 +858,7 @@ mi_status mi_template_verify_each(const mi_template *t, mi_verify_report report,
         if (!stopped(&v)) check_pool(&v);
         if (!stopped(&v)) check_pointer_set(&v);
         free(v.letters);
+        free(v.named);
     }
     if (v.nomem) return MI_E_NOMEM;
     return v.count == 0 ? MI_OK : MI_E_VERIFY;

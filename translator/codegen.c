@@ -3,6 +3,7 @@
  * bitwise and compare instructions are in codegen_num.c, the prelude in
  * codegen_abi.c. What the generated C looks like: mi_translate.h. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,25 +41,104 @@ void cg_put(cg_buf *b, const char *s) {
     b->n += k;
 }
 
-void cg_printf(cg_buf *b, const char *fmt, ...) {
-    char small[512];
+/* A small printf for generated text: glibc's vsnprintf dominated translation
+ * time. Conversions s d u c o X %, flags + and 0, a width, lengths ll and z:
+ * exactly what the generator uses (the format attribute checks the calls).
+ * Returns the length of the whole text, writing at most n - 1 bytes and a NUL. */
+size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
+    size_t len = 0;
+#define OUT(ch)                                                                          \
+    do {                                                                                 \
+        if (len + 1 < n) out[len] = (ch);                                                \
+        len++;                                                                           \
+    } while (0)
+    for (const char *f = fmt; *f != '\0'; f++) {
+        if (*f != '%') {
+            OUT(*f);
+            continue;
+        }
+        f++;
+        int plus = 0, zero = 0, width = 0, lng = 0;
+        for (;; f++) {
+            if (*f == '+') plus = 1;
+            else if (*f == '0') zero = 1;
+            else break;
+        }
+        while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
+        if (*f == 'l' && f[1] == 'l') {
+            lng = 1;
+            f += 2;
+        } else if (*f == 'z') {
+            lng = 2;
+            f++;
+        }
+        unsigned long long v;
+        int neg = 0;
+        unsigned base = 10;
+        switch (*f) {
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            while (*str != '\0') OUT(*str++);
+            continue;
+        }
+        case 'c': OUT((char)va_arg(ap, int)); continue;
+        case '%': OUT('%'); continue;
+        case 'd': {
+            long long x = lng == 1 ? va_arg(ap, long long) : lng == 2 ? (long long)va_arg(ap, size_t) : va_arg(ap, int);
+            neg = x < 0;
+            v = neg ? 0ull - (unsigned long long)x : (unsigned long long)x;
+            break;
+        }
+        case 'u': case 'X': case 'o':
+            v = lng == 1 ? va_arg(ap, unsigned long long) : lng == 2 ? va_arg(ap, size_t) : va_arg(ap, unsigned);
+            base = *f == 'X' ? 16 : *f == 'o' ? 8 : 10;
+            break;
+        default: /* not used by the generator */
+            continue;
+        }
+        char dig[24];
+        int nd = 0;
+        do {
+            dig[nd++] = "0123456789ABCDEF"[v % base];
+            v /= base;
+        } while (v != 0);
+        if (neg) OUT('-');
+        else if (plus) OUT('+');
+        for (int k = nd + (neg || plus); k < width; k++) OUT(zero ? '0' : ' ');
+        while (nd > 0) OUT(dig[--nd]);
+    }
+#undef OUT
+    if (n > 0) out[len < n ? len : n - 1] = '\0';
+    return len;
+}
+
+size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(small, sizeof small, fmt, ap);
+    size_t k = cg_vfmt(out, n, fmt, ap);
     va_end(ap);
-    if (k < 0) {
-        b->oom = 1;
-        return;
-    }
-    if ((size_t)k < sizeof small) {
-        cg_put(b, small);
-        return;
-    }
-    if (!buf_reserve(b, (size_t)k)) return;
+    return k;
+}
+
+void cg_printf(cg_buf *b, const char *fmt, ...) {
+    char small[512];
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
+    va_copy(ap2, ap);
+    size_t k = cg_vfmt(small, sizeof small, fmt, ap);
     va_end(ap);
-    b->n += (size_t)k;
+    if (k < sizeof small) {
+        va_end(ap2);
+        if (!buf_reserve(b, k)) return;
+        memcpy(b->p + b->n, small, k + 1);
+        b->n += k;
+        return;
+    }
+    if (buf_reserve(b, k)) {
+        cg_vfmt(b->p + b->n, k + 1, fmt, ap2);
+        b->n += k;
+    }
+    va_end(ap2);
 }
 
 void cg_buf_free(cg_buf *b) {
@@ -76,7 +156,7 @@ void cg_c_string(const char *s, size_t n, char *buf, size_t bufn) {
         } else if (ch < 0x20 || ch >= 0x7F || ch == '?' || ch == '*') {
             /* octal escapes; '?' (trigraphs) and '*' ("*\/" in the comment that
              * names the program) are escaped too */
-            snprintf(buf + j, bufn - j, "\\%03o", ch);
+            cg_snprintf(buf + j, bufn - j, "\\%03o", ch);
             j += 4;
         } else {
             buf[j++] = (char)ch;
@@ -87,27 +167,56 @@ void cg_c_string(const char *s, size_t n, char *buf, size_t bufn) {
 
 /* ---- descriptors and constants -------------------------------------------- */
 
-const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]) {
-    uint32_t i;
-    for (i = 0; i < c->ntypes; i++)
-        if (mi_type_equal(&c->types[i], t)) break;
-    if (i == c->ntypes) {
-        if (c->ntypes == c->captypes) {
-            uint32_t cap = c->captypes ? 2 * c->captypes : 16;
-            mi_type *p = realloc(c->types, cap * sizeof *p);
-            if (p == NULL) {
-                c->decl.oom = 1;
-                snprintf(buf, 16, "T0");
-                return buf;
-            }
-            c->types = p;
-            c->captypes = cap;
-        }
-        c->types[c->ntypes++] = *t;
-        cg_printf(&c->decl, "static const MT T%u = {%u, %u, %u, %u};\n", i, t->kind, t->size,
-                  t->scale, t->len);
+static uint32_t type_hash(const mi_type *t) {
+    uint32_t h = (uint32_t)t->kind * 0x9E3779B1u ^ (uint32_t)t->size * 0x85EBCA77u ^
+                 (uint32_t)t->scale * 0xC2B2AE3Du ^ t->len * 0x27D4EB2Fu;
+    return h ^ (h >> 15);
+}
+
+/* Grows the open-addressing index of c->types (slots hold index + 1). */
+static int type_index_grow(cg_ctx *c) {
+    uint32_t cap = c->thcap ? 2 * c->thcap : 64;
+    uint32_t *h = calloc(cap, sizeof *h);
+    if (h == NULL) return 0;
+    for (uint32_t i = 0; i < c->ntypes; i++) {
+        uint32_t j = type_hash(&c->types[i]) & (cap - 1);
+        while (h[j] != 0) j = (j + 1) & (cap - 1);
+        h[j] = i + 1;
     }
-    snprintf(buf, 16, "T%u", i);
+    free(c->thash);
+    c->thash = h;
+    c->thcap = cap;
+    return 1;
+}
+
+const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]) {
+    cg_snprintf(buf, 16, "T0");
+    if ((c->ntypes + 1) * 2 > c->thcap && !type_index_grow(c)) {
+        c->decl.oom = 1;
+        return buf;
+    }
+    uint32_t j = type_hash(t) & (c->thcap - 1);
+    for (; c->thash[j] != 0; j = (j + 1) & (c->thcap - 1)) {
+        if (mi_type_equal(&c->types[c->thash[j] - 1], t)) {
+            cg_snprintf(buf, 16, "T%u", c->thash[j] - 1);
+            return buf;
+        }
+    }
+    if (c->ntypes == c->captypes) {
+        uint32_t cap = c->captypes ? 2 * c->captypes : 16;
+        mi_type *p = realloc(c->types, cap * sizeof *p);
+        if (p == NULL) {
+            c->decl.oom = 1;
+            return buf;
+        }
+        c->types = p;
+        c->captypes = cap;
+    }
+    uint32_t i = c->ntypes++;
+    c->types[i] = *t;
+    c->thash[j] = i + 1;
+    cg_printf(&c->decl, "static const MT T%u = {%u, %u, %u, %u};\n", i, t->kind, t->size, t->scale, t->len);
+    cg_snprintf(buf, 16, "T%u", i);
     return buf;
 }
 
@@ -117,20 +226,59 @@ uint32_t cg_dconst(cg_ctx *c, uint64_t bits) {
     return c->ndconst++;
 }
 
-void cg_raise(cg_ctx *c, const char *e) { cg_printf(&c->body, "R(%u, %s);\n", c->k, e); }
+/* The statement that raises e at the current instruction (four buffers, so
+ * that one format may use several). */
+const char *cg_r(cg_ctx *c, mi_exc e) {
+    char *b = c->rbuf[c->nrbuf++ & 3];
+    cg_snprintf(b, sizeof c->rbuf[0], "{pc=%u;ex=%d;goto raise_;}", c->k, (int)e);
+    return b;
+}
+
+void cg_raise(cg_ctx *c, mi_exc e) { cg_printf(&c->body, "%s\n", cg_r(c, e)); }
+
+void cg_ck(cg_ctx *c, const char *fmt, ...) {
+    char call[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    size_t k = cg_vfmt(call, sizeof call, fmt, ap);
+    va_end(ap);
+    if (k >= sizeof call) {
+        c->body.oom = 1; /* cannot happen: operands are short */
+        return;
+    }
+    cg_printf(&c->body, "if ((ex = %s) != 0) {pc=%u;goto raise_;}\n", call, c->k);
+}
+
+const char *cg_st(unsigned size) {
+    switch (size) {
+    case 1: return "*(u8*)";
+    case 2: return "*(i16u*)";
+    case 4: return "*(i32u*)";
+    default: return "*(i64u*)";
+    }
+}
+
+const char *cg_sc(unsigned size) {
+    switch (size) {
+    case 1: return "(u8)";
+    case 2: return "(i16)";
+    case 4: return "(i32)";
+    default: return "";
+    }
+}
 
 /* ---- operand resolution (§3.1) ---------------------------------------------- */
 
 /* The C name of an area base for a non-BASED object layout. */
 static void area_name(cg_ctx *c, const mi_objlayout *ol, char *buf, size_t n) {
     switch (ol->area) {
-    case MI_AREA_STATIC: snprintf(buf, n, "S"); break;
-    case MI_AREA_AUTO: snprintf(buf, n, "A"); break;
+    case MI_AREA_STATIC: cg_snprintf(buf, n, "S"); break;
+    case MI_AREA_AUTO: cg_snprintf(buf, n, "A"); break;
     case MI_AREA_PARM:
         if (ol->root < c->l.nparms) c->parm_used[ol->root] = 1;
-        snprintf(buf, n, "P%u", ol->root);
+        cg_snprintf(buf, n, "P%u", ol->root);
         break;
-    default: snprintf(buf, n, "K"); break;
+    default: cg_snprintf(buf, n, "K"); break;
     }
 }
 
@@ -147,9 +295,16 @@ static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t
     const mi_objlayout *pl = &c->l.objs[ol->root];
     char parea[16];
     area_name(c, pl, parea, sizeof parea);
-    cg_printf(&c->body, "BASED(%u, %s + %llu, %u, %s);\n", c->k, parea, (unsigned long long)pl->offset,
-              ol->root_size, pvar);
-    snprintf(area, an, "%s", pvar);
+    /* §5: the pointer is set and the whole root lies within the current size */
+    unsigned long long so = pl->offset;
+    cg_printf(&c->body,
+              "sp = *(u8**)(%s+%llu); if (sp == 0) %s\n"
+              "bo = *(u64*)(%s+%llu); if (bo + %u > (u64)*(u32*)(sp+%zu)) %s\n"
+              "%s = *(u8**)(sp+%zu) + bo;\n",
+              parea, so + offsetof(mi_spcptr, space), cg_r(c, MI_EXC_MCH3601), parea,
+              so + offsetof(mi_spcptr, off), ol->root_size, offsetof(mi_space, size),
+              cg_r(c, MI_EXC_MCH0601), pvar, offsetof(mi_space, bytes));
+    cg_snprintf(area, an, "%s", pvar);
 }
 
 static int64_t const_int(const mi_template *t, uint32_t k, int *ok) {
@@ -176,14 +331,14 @@ static int simple_value(cg_ctx *c, const mi_subref *s, const char *var, int64_t 
     const char *ld = cg_int_loader(ty);
     /* UBIN(8): reinterpreted; a value above INT64_MAX becomes negative, which is
      * out of range for every use exactly as INT64_MAX is. */
-    cg_printf(&c->body, "%s = %s(%s + %llu);\n", var, ld != NULL ? ld : "LB8", area,
+    cg_printf(&c->body, "%s = %s(%s+%llu);\n", var, ld != NULL ? ld : "*(i64u*)", area,
               (unsigned long long)off);
     return 0;
 }
 
 static void fmt_addr(char *buf, size_t n, const char *area, uint64_t off) {
-    if (off == 0) snprintf(buf, n, "%s", area);
-    else snprintf(buf, n, "(%s+%llu)", area, (unsigned long long)off);
+    if (off == 0) cg_snprintf(buf, n, "%s", area);
+    else cg_snprintf(buf, n, "(%s+%llu)", area, (unsigned long long)off);
 }
 
 void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
@@ -203,7 +358,7 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
         fmt_addr(o->addr, sizeof o->addr, "K", kc->offset);
         o->len_known = 1;
         o->lenv = kc->nbytes;
-        snprintf(o->len, sizeof o->len, "%u", kc->nbytes);
+        cg_snprintf(o->len, sizeof o->len, "%u", kc->nbytes);
         if (mi_type_is_integer(&kc->type)) {
             int ok;
             o->imm = const_int(t, op->ref, &ok);
@@ -216,19 +371,19 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
     char area[16], pvar[8];
     uint64_t off;
     o->type = ob->type;
-    snprintf(pvar, sizeof pvar, "p%u", slot);
+    cg_snprintf(pvar, sizeof pvar, "p%u", slot);
     locate(c, op->ref, pvar, area, sizeof area, &off);
     o->len_known = 1;
     o->lenv = ob->type.kind == MI_T_CHAR ? ob->type.len : 0;
-    snprintf(o->len, sizeof o->len, "%u", o->lenv);
+    cg_snprintf(o->len, sizeof o->len, "%u", o->lenv);
     if (op->kind == MI_O_OBJ) {
         o->dim = ob->dim;
         fmt_addr(o->addr, sizeof o->addr, area, off);
         return;
     }
     char xv[8], lv[8];
-    snprintf(xv, sizeof xv, "x%u", slot);
-    snprintf(lv, sizeof lv, "l%u", slot);
+    cg_snprintf(xv, sizeof xv, "x%u", slot);
+    cg_snprintf(lv, sizeof lv, "l%u", slot);
     if (op->kind == MI_O_ELEM) {
         int64_t v;
         uint32_t es = ol->esize;
@@ -239,9 +394,9 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
         for (unsigned s2 = 0; s2 < 3 && ix->kind == MI_O_OBJ; s2++) {
             cg_xcache *x = &c->xcache[s2];
             if (!x->valid || x->obj != ix->ref) continue;
-            snprintf(xv, sizeof xv, "x%u", s2);
+            cg_snprintf(xv, sizeof xv, "x%u", s2);
             if (ob->dim < x->dim) {
-                cg_printf(&c->body, "if (%s > %u) R(%u, MCH0603);\n", xv, ob->dim, c->k);
+                cg_printf(&c->body, "if (%s > %u) %s\n", xv, ob->dim, cg_r(c, MI_EXC_MCH0603));
                 x->dim = ob->dim;
             }
             goto elem_addr;
@@ -249,20 +404,20 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
         c->xcache[slot].valid = 0;
         if (simple_value(c, ix, xv, &v)) {
             if (v < 1 || v > (int64_t)ob->dim) {
-                cg_raise(c, "MCH0603");
+                cg_raise(c, MI_EXC_MCH0603);
                 v = 1;
             }
             fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(v - 1) * es);
             return;
         }
-        cg_printf(&c->body, "if (%s < 1 || %s > %u) R(%u, MCH0603);\n", xv, xv, ob->dim, c->k);
+        cg_printf(&c->body, "if (%s < 1 || %s > %u) %s\n", xv, xv, ob->dim, cg_r(c, MI_EXC_MCH0603));
         c->xcache[slot] = (cg_xcache){1, ix->ref, ob->dim};
     elem_addr:;
         /* (x - 1) * es + off, written so that no intermediate pointer precedes
          * the object */
         int64_t bias = (int64_t)off - (int64_t)es;
-        if (bias == 0) snprintf(o->addr, sizeof o->addr, "(%s+%s*%u)", area, xv, es);
-        else snprintf(o->addr, sizeof o->addr, "(%s+(%s*%u%+lld))", area, xv, es, (long long)bias);
+        if (bias == 0) cg_snprintf(o->addr, sizeof o->addr, "(%s+%s*%u)", area, xv, es);
+        else cg_snprintf(o->addr, sizeof o->addr, "(%s+(%s*%u%+lld))", area, xv, es, (long long)bias);
         return;
     }
     /* substring of a CHAR scalar */
@@ -273,28 +428,28 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
     int64_t n = ob->type.len;
     if (kst && kln) {
         if (st < 1 || ln < 0 || ln > n || st - 1 > n - ln) {
-            cg_raise(c, "MCH0603");
+            cg_raise(c, MI_EXC_MCH0603);
             st = 1;
             ln = 0;
         }
         fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(st - 1));
         o->lenv = (uint32_t)ln;
-        snprintf(o->len, sizeof o->len, "%u", o->lenv);
+        cg_snprintf(o->len, sizeof o->len, "%u", o->lenv);
         return;
     }
     char sx[32], lx[32];
-    if (kst) snprintf(sx, sizeof sx, "%lldLL", (long long)st);
-    else snprintf(sx, sizeof sx, "%s", xv);
-    if (kln) snprintf(lx, sizeof lx, "%lldLL", (long long)ln);
-    else snprintf(lx, sizeof lx, "%s", lv);
-    cg_printf(&c->body, "if (%s < 1 || %s < 0 || %s > %lld || %s - 1 > %lld - %s) R(%u, MCH0603);\n",
-              sx, lx, lx, (long long)n, sx, (long long)n, lx, c->k);
+    if (kst) cg_snprintf(sx, sizeof sx, "%lldLL", (long long)st);
+    else cg_snprintf(sx, sizeof sx, "%s", xv);
+    if (kln) cg_snprintf(lx, sizeof lx, "%lldLL", (long long)ln);
+    else cg_snprintf(lx, sizeof lx, "%s", lv);
+    cg_printf(&c->body, "if (%s < 1 || %s < 0 || %s > %lld || %s - 1 > %lld - %s) %s\n", sx, lx, lx,
+              (long long)n, sx, (long long)n, lx, cg_r(c, MI_EXC_MCH0603));
     if (kst) fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(st - 1));
-    else snprintf(o->addr, sizeof o->addr, "(%s+(%s%+lld))", area, sx, (long long)off - 1);
+    else cg_snprintf(o->addr, sizeof o->addr, "(%s+(%s%+lld))", area, sx, (long long)off - 1);
     o->len_known = kln;
     o->lenv = kln ? (uint32_t)ln : 0;
-    if (kln) snprintf(o->len, sizeof o->len, "%u", o->lenv);
-    else snprintf(o->len, sizeof o->len, "(u32)%s", lv);
+    if (kln) cg_snprintf(o->len, sizeof o->len, "%u", o->lenv);
+    else cg_snprintf(o->len, sizeof o->len, "(u32)%s", lv);
 }
 
 /* ---- integers ------------------------------------------------------------ */
@@ -302,18 +457,18 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
 const char *cg_int_loader(const mi_type *t) {
     if (t->kind == MI_T_BIN) {
         switch (t->size) {
-        case 1: return "LB1";
-        case 2: return "LB2";
-        case 4: return "LB4";
-        case 8: return "LB8";
+        case 1: return "(i64)*(i8*)";
+        case 2: return "(i64)*(i16u*)";
+        case 4: return "(i64)*(i32u*)";
+        case 8: return "*(i64u*)";
         default: return NULL;
         }
     }
     if (t->kind == MI_T_UBIN) {
         switch (t->size) {
-        case 1: return "LU1";
-        case 2: return "LU2";
-        case 4: return "LU4";
+        case 1: return "(i64)*(u8*)";
+        case 2: return "(i64)*(u16u*)";
+        case 4: return "(i64)*(u32u*)";
         default: return NULL;
         }
     }
@@ -327,13 +482,13 @@ int cg_fast_int(const cg_opnd *o) {
 }
 
 static void lit(char *buf, size_t n, int64_t v) {
-    if (v == INT64_MIN) snprintf(buf, n, "IMIN");
-    else snprintf(buf, n, "%lldLL", (long long)v);
+    if (v == INT64_MIN) cg_snprintf(buf, n, "(-9223372036854775807LL-1)");
+    else cg_snprintf(buf, n, "%lldLL", (long long)v);
 }
 
 void cg_int_value(const cg_opnd *o, char *buf, size_t n) {
     if (o->is_const) lit(buf, n, o->imm);
-    else snprintf(buf, n, "%s(%s)", cg_int_loader(&o->type), o->addr);
+    else cg_snprintf(buf, n, "%s%s", cg_int_loader(&o->type), o->addr);
 }
 
 const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, size_t n) {
@@ -349,7 +504,7 @@ const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, 
     }
     /* UBIN(8): values above INT64_MAX count as INT64_MAX (mi_sem_load_int's
      * callers); they are out of range for every use. */
-    cg_printf(&c->body, "%s = LB8(%s); if (%s < 0) %s = 9223372036854775807LL;\n", var, o->addr,
+    cg_printf(&c->body, "%s = *(i64u*)%s; if (%s < 0) %s = 9223372036854775807LL;\n", var, o->addr,
               var, var);
     return var;
 }
@@ -370,12 +525,12 @@ void cg_store_int(cg_ctx *c, const cg_opnd *o, const char *val, __int128 lo, __i
         static const char *const ctype[2][9] = {{"", "i8", "i16", "", "i32", "", "", "", ""},
                                                 {"", "u8", "u16", "", "u32", "", "", "", ""}};
         if (o->type.kind == MI_T_UBIN && sz == 8)
-            cg_printf(&c->body, "if (%s < 0) R(%u, MCH1210);\n", val, c->k);
+            cg_printf(&c->body, "if (%s < 0) %s\n", val, cg_r(c, MI_EXC_MCH1210));
         else
-            cg_printf(&c->body, "if (%s != (i64)(%s)%s) R(%u, MCH1210);\n", val,
-                      ctype[o->type.kind == MI_T_UBIN][sz], val, c->k);
+            cg_printf(&c->body, "if (%s != (i64)(%s)%s) %s\n", val, ctype[o->type.kind == MI_T_UBIN][sz],
+                      val, cg_r(c, MI_EXC_MCH1210));
     }
-    cg_printf(&c->body, "ST%u(%s, %s);\n", sz, o->addr, val);
+    cg_printf(&c->body, "%s%s = %s(%s);\n", cg_st(sz), o->addr, cg_sc(sz), val);
 }
 
 /* ---- instruction families handled here ------------------------------------ */
@@ -395,9 +550,8 @@ static void emit_char(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         if (o[0].len_known && o[1].len_known) {
             uint32_t m = o[0].lenv < o[1].lenv ? o[0].lenv : o[1].lenv;
             if (m == 0) return;
-            if (m == 1) cg_printf(b, "ST1(%s, LU1(%s));\n", o[0].addr, o[1].addr);
-            else if (m == 2 || m == 4 || m == 8)
-                cg_printf(b, "ST%u(%s, LB%u(%s));\n", m, o[0].addr, m, o[1].addr);
+            if (m == 1 || m == 2 || m == 4 || m == 8) /* one load, then one store */
+                cg_printf(b, "%s%s = %s%s;\n", cg_st(m), o[0].addr, cg_st(m), o[1].addr);
             else if (m <= 32) {
                 c->need |= CG_NEED_MOVE;
                 cg_printf(b, "mv(%s, %s, %u);\n", o[0].addr, o[1].addr, m);
@@ -409,8 +563,8 @@ static void emit_char(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         cg_printf(b, "rt->cpybla(%s, %s, %s, %s);\n", o[0].addr, o[0].len, o[1].addr, o[1].len);
         return;
     case MI_OP_CPYBLAP:
-        cg_printf(b, "CK(%u, rt->cpyblap(%s, %s, %s, %s, %s, %s));\n", c->k, o[0].addr, o[0].len,
-                  o[1].addr, o[1].len, o[2].addr, o[2].len);
+        cg_ck(c, "rt->cpyblap(%s, %s, %s, %s, %s, %s)", o[0].addr, o[0].len, o[1].addr, o[1].len,
+              o[2].addr, o[2].len);
         return;
     case MI_OP_CAT:
         cg_printf(b, "rt->cat(%s, %s, %s, %s, %s, %s);\n", o[0].addr, o[0].len, o[1].addr, o[1].len,
@@ -444,16 +598,16 @@ static void emit_conv(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     int rnd = (in->mods & MI_MOD_ROUND) != 0;
     switch (in->op) {
     case MI_OP_CVTNC:
-        cg_printf(&c->body, "CK(%u, rt->cvtnc(%s, %s, &%s, %s));\n", c->k, o[0].addr, o[0].len,
-                  cg_type(c, &o[1].type, t1), o[1].addr);
+        cg_ck(c, "rt->cvtnc(%s, %s, &%s, %s)", o[0].addr, o[0].len, cg_type(c, &o[1].type, t1),
+              o[1].addr);
         return;
     case MI_OP_CVTCN:
-        cg_printf(&c->body, "CK(%u, rt->cvtcn(%d, &%s, %s, %s, %s));\n", c->k, rnd,
-                  cg_type(c, &o[0].type, t1), o[0].addr, o[1].addr, o[1].len);
+        cg_ck(c, "rt->cvtcn(%d, &%s, %s, %s, %s)", rnd, cg_type(c, &o[0].type, t1), o[0].addr,
+              o[1].addr, o[1].len);
         return;
     case MI_OP_EDIT:
-        cg_printf(&c->body, "CK(%u, rt->edit(%s, %s, &%s, %s, %s, %s));\n", c->k, o[0].addr, o[0].len,
-                  cg_type(c, &o[1].type, t1), o[1].addr, o[2].addr, o[2].len);
+        cg_ck(c, "rt->edit(%s, %s, &%s, %s, %s, %s)", o[0].addr, o[0].len, cg_type(c, &o[1].type, t1),
+              o[1].addr, o[2].addr, o[2].len);
         return;
     default:
         return;
@@ -461,32 +615,31 @@ static void emit_conv(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
 }
 
 static void emit_space(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
-    cg_buf *b = &c->body;
     char v1[64], v2[64];
     const char *a1, *a2;
     switch (in->op) {
     case MI_OP_CRTS:
         a1 = cg_int_arg(c, &o[1], "a", v1, sizeof v1);
         a2 = cg_int_arg(c, &o[2], "b", v2, sizeof v2);
-        cg_printf(b, "CK(%u, rt->crts(inv, %s, %s, %s));\n", c->k, o[0].addr, a1, a2);
+        cg_ck(c, "rt->crts(inv, %s, %s, %s)", o[0].addr, a1, a2);
         return;
     case MI_OP_ADDSPP:
         a2 = cg_int_arg(c, &o[2], "b", v2, sizeof v2);
-        cg_printf(b, "CK(%u, rt->addspp(%s, %s, %s));\n", c->k, o[0].addr, o[1].addr, a2);
+        cg_ck(c, "rt->addspp(%s, %s, %s)", o[0].addr, o[1].addr, a2);
         return;
     case MI_OP_SUBSPP:
-        cg_printf(b, "CK(%u, rt->subspp(&r, %s, %s));\n", c->k, o[1].addr, o[2].addr);
+        cg_ck(c, "rt->subspp(&r, %s, %s)", o[1].addr, o[2].addr);
         cg_store_int(c, &o[0], "r", -(__int128)INT32_MAX, INT32_MAX);
         return;
     case MI_OP_CPYP:
-        cg_printf(b, "CK(%u, rt->cpyp(%s, %s));\n", c->k, o[0].addr, o[1].addr);
+        cg_ck(c, "rt->cpyp(%s, %s)", o[0].addr, o[1].addr);
         return;
     case MI_OP_SETSPSZ:
         a1 = cg_int_arg(c, &o[1], "a", v1, sizeof v1);
-        cg_printf(b, "CK(%u, rt->setspsz(inv, %s, %s));\n", c->k, o[0].addr, a1);
+        cg_ck(c, "rt->setspsz(inv, %s, %s)", o[0].addr, a1);
         return;
     case MI_OP_SPSZ:
-        cg_printf(b, "CK(%u, rt->spsz(&r, %s));\n", c->k, o[1].addr);
+        cg_ck(c, "rt->spsz(&r, %s)", o[1].addr);
         cg_store_int(c, &o[0], "r", 0, INT32_MAX);
         return;
     default:
@@ -517,7 +670,8 @@ static void emit_call(cg_ctx *c, const mi_insn *in) {
         lit(kv, sizeof kv, ok ? k : INT64_MAX);
         cg_printf(b, "c = rt->svc(inv, %s, %u, g);\n", kv, nargs);
     }
-    cg_printf(b, "if (c != 0) R(%u, c);\n", c->k);
+    /* 0, an exception, MI_X_PERCOLATE (-1) or MI_X_EXIT (-2): raise_ sorts them */
+    cg_printf(b, "if (c != 0) {pc=%u;ex=c;goto raise_;}\n", c->k);
 }
 
 static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
@@ -527,7 +681,12 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
     cg_opnd o[3];
     c->k = k;
     memset(c->xcache, 0, sizeof c->xcache);
-    if (in->line > 0) cg_printf(b, "#line %u \"%s\"\n", in->line, file);
+    /* #line keeps the file name once given: name it only the first time */
+    if (in->line > 0 && in->line <= INT32_MAX) { /* C allows 1 .. 2^31 - 1 */
+        if (!c->named) cg_printf(b, "#line %u \"%s\"\n", in->line, file);
+        else cg_printf(b, "#line %u\n", in->line);
+        c->named = 1;
+    }
     if (c->target[k]) cg_printf(b, "L%u:;\n", k);
     switch (in->op) {
     case MI_OP_NOP:
@@ -539,12 +698,12 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
         cg_put(b, "return 0;\n");
         return;
     case MI_OP_CALLI:
-        cg_printf(b, "if (RSP >= RSTACK_MAX) R(%u, MIE0001);\nRSTK[RSP++] = %uu;\ngoto L%u;\n", k, k + 1,
-                  t->opnds[in->first].ref);
+        cg_printf(b, "if (*rsp >= %u) %s\nrstk[(*rsp)++] = %u;\ngoto L%u;\n", MI_RSTACK_MAX,
+                  cg_r(c, MI_EXC_MIE0001), k + 1, t->opnds[in->first].ref);
         return;
     case MI_OP_RTNI:
         c->has_rtni = 1;
-        cg_printf(b, "if (RSP == 0) R(%u, MIE0006);\ngoto rtni_;\n", k);
+        cg_printf(b, "if (*rsp == 0) %s\ngoto rtni_;\n", cg_r(c, MI_EXC_MIE0006));
         return;
     case MI_OP_BX: {
         char v[64];
@@ -553,7 +712,7 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
         cg_printf(b, "switch (%s) {\n", a);
         for (uint32_t i = 1; i < in->nopnds; i++)
             cg_printf(b, "case %u: goto L%u;\n", i, t->opnds[in->first + i].ref);
-        cg_printf(b, "default: R(%u, MCH0603);\n}\n", k);
+        cg_printf(b, "default: %s\n}\n", cg_r(c, MI_EXC_MCH0603));
         return;
     }
     case MI_OP_CALLX:
@@ -593,11 +752,11 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
         emit_space(c, in, o);
         return;
     case MI_OP_RSLVSP:
-        cg_printf(b, "CK(%u, rt->rslvsp(inv, %s, %s, %s));\n", k, o[0].addr, o[1].addr, o[1].len);
+        cg_ck(c, "rt->rslvsp(inv, %s, %s, %s)", o[0].addr, o[1].addr, o[1].len);
         return;
     case MI_OP_SIGEXC:
         if (o[0].len_known && o[0].lenv < 7) { /* the verifier requires CHAR(7) */
-            cg_raise(c, "MCH0603");
+            cg_raise(c, MI_EXC_MCH0603);
             return;
         }
         c->has_sigexc = 1;
@@ -605,11 +764,11 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
                   o[1].len);
         return;
     case MI_OP_RTVEXC:
-        cg_printf(b, "CK(%u, rt->rtvexc(inv, %s, %s, %s, %s, &%s, %s));\n", k, o[0].addr, o[0].len,
-                  o[1].addr, o[1].len, cg_type(c, &o[2].type, tn), o[2].addr);
+        cg_ck(c, "rt->rtvexc(inv, %s, %s, %s, %s, &%s, %s)", o[0].addr, o[0].len, o[1].addr, o[1].len,
+              cg_type(c, &o[2].type, tn), o[2].addr);
         return;
     default:
-        cg_raise(c, "MIE0004"); /* unreachable: every opcode is handled above */
+        cg_raise(c, MI_EXC_MIE0004); /* unreachable: every opcode is handled above */
         return;
     }
 }
@@ -636,6 +795,7 @@ static void cg_free(cg_ctx *c) {
     cg_buf_free(&c->body);
     cg_buf_free(&c->decl);
     free(c->types);
+    free(c->thash);
     free(c->target);
     free(c->parm_used);
     mi_layout_free(&c->l);
@@ -649,6 +809,14 @@ mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc,
     *n = 0;
     mi_status st = mi_template_verify(t, d);
     if (st != MI_OK) return st;
+    return cg_translate_verified(t, name, csrc, n, d);
+}
+
+mi_status cg_translate_verified(const mi_template *t, const char *name, char **csrc, size_t *n,
+                                mi_diag *d) {
+    mi_status st;
+    *csrc = NULL;
+    *n = 0;
     cg_ctx c;
     memset(&c, 0, sizeof c);
     c.t = t;
@@ -669,11 +837,18 @@ mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc,
     else
         cg_c_string(name, strlen(name), file, sizeof file);
 
-    for (uint32_t k = 0; k < t->ninsns && !c.body.oom; k++) emit_insn(&c, k, file);
+    for (uint32_t k = 0; k < t->ninsns && !c.body.oom; k++) {
+        emit_insn(&c, k, file);
+        if (c.body.n > MI_TRANSLATE_MAX_C) {
+            cg_free(&c);
+            return mi_diag_set(d, MI_E_UNSUPPORTED, "%s is too large to translate (over %u bytes of C)", name,
+                               MI_TRANSLATE_MAX_C);
+        }
+    }
     cg_put(&c.body, "return 0;\n");
     if (c.has_rtni) {
         /* RTNI: continue after the CALLI that pushed the return point (§8) */
-        cg_put(&c.body, "rtni_:\nswitch (RSTK[--RSP]) {\n");
+        cg_put(&c.body, "rtni_:\nswitch (rstk[--*rsp]) {\n");
         for (uint32_t j = 0; j < t->ninsns; j++) {
             if (t->insns[j].op != MI_OP_CALLI) continue;
             if (j + 1 < t->ninsns) cg_printf(&c.body, "case %u: goto L%u;\n", j + 1, j + 1);
@@ -704,15 +879,17 @@ mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc,
         cg_put(&out, "};\n");
     }
     cg_printf(&out, "int %s(void *inv, const RT *rt) {\n", MI_TRANSLATE_ENTRY);
-    cg_put(&out, "u8 **base = *(u8 ***)((u8 *)inv + INV_BASE);\n"
-                 "u8 *S = base[0], *A = base[1], *K = base[2];\n");
+    cg_printf(&out, "u8 **base = *(u8 ***)((u8 *)inv + %zu);\n"
+                    "u32 *rsp = (u32 *)((u8 *)inv + %zu), *rstk = (u32 *)((u8 *)inv + %zu);\n"
+                    "u8 *S = base[0], *A = base[1], *K = base[2];\n",
+              offsetof(mi_invocation, base), offsetof(mi_invocation, rsp), offsetof(mi_invocation, rstack));
     for (uint32_t k = 0; k < c.l.nparms; k++)
         if (c.parm_used[k]) cg_printf(&out, "u8 *P%u = base[%u];\n", k, MI_AREA_PARM + k);
     cg_printf(&out, "u8 *p0, *p1, *p2, *q, *sp; u64 bo, ua, ub, uz; i64 x0, x1, x2, l0, l1, l2, a, b, r;\n"
                     "double u, w, z; int c, ex; i32 h; u32 pc; DU du; FU fu; MARG g[%u];\n"
-                    "pc = 0; ex = 0; h = -1;\n"
-                    "if (rt->version != RT_VERSION || rt->size < sizeof(RT)) return 3;\n",
-              c.maxargs ? c.maxargs : 1u);
+                    "pc = 0; ex = 0; h = -1; (void)rsp; (void)rstk;\n"
+                    "if (rt->version != %u || rt->size < sizeof(RT)) return 3;\n",
+              c.maxargs ? c.maxargs : 1u, MI_RT_VERSION);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");
     int oom = out.oom || c.body.oom || c.decl.oom;
     cg_free(&c);

@@ -17,6 +17,8 @@
  *   g[]        CALLX / SVC arguments (MARG)  pc ex h   raise state */
 #ifndef MI_CODEGEN_INT_H
 #define MI_CODEGEN_INT_H
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "mi_layout.h"
 #include "mi_sem.h"
@@ -33,6 +35,8 @@ typedef struct cg_buf {
 void cg_put(cg_buf *b, const char *s);
 void cg_printf(cg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cg_buf_free(cg_buf *b);
+size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap);
+size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Optional prelude functions, emitted only when used (so the unit also compiles
  * cleanly with a warning-happy C compiler). */
@@ -50,6 +54,7 @@ typedef struct cg_ctx {
     cg_buf body, decl;
     mi_type *types;        /* distinct type descriptors emitted as T<i> */
     uint32_t ntypes, captypes;
+    uint32_t *thash, thcap; /* open-addressing index of types */
     uint32_t ndconst;      /* translation-time binary64 constants emitted as KD[i] */
     uint8_t *target;       /* per instruction: needs a C label */
     uint8_t *parm_used;    /* per parameter: its base is cached in a local P<k> */
@@ -59,6 +64,9 @@ typedef struct cg_ctx {
     int has_rtni;          /* emit the shared RTNI dispatch */
     int has_sigexc;        /* emit handle_ (SIGEXC finds its handler itself) */
     cg_xcache xcache[3];   /* per slot, reset at each instruction */
+    int named;             /* a #line has given the file name */
+    char rbuf[4][48];      /* cg_r's results */
+    unsigned nrbuf;
 } cg_ctx;
 
 /* A resolved operand: after cg_resolve emitted its checks, addr is a C
@@ -89,13 +97,23 @@ const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]);
 /* Index of a binary64 constant KD[i] holding the bit pattern bits. */
 uint32_t cg_dconst(cg_ctx *c, uint64_t bits);
 
-/* Raises e at the current instruction: "R(k, e)" as a statement. */
-void cg_raise(cg_ctx *c, const char *e);
+/* The C statement raising e at the current instruction ("{pc=K;ex=E;goto
+ * raise_;}"); cg_raise emits it on its own line. */
+const char *cg_r(cg_ctx *c, mi_exc e);
+void cg_raise(cg_ctx *c, mi_exc e);
+/* Emits a call returning mi_exc (printf-style text of the call expression),
+ * raising what it returns. */
+void cg_ck(cg_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The lvalue prefix storing a size-byte integer ("*(i32u*)") and the conversion
+ * of an i64 to it ("(i32)"). */
+const char *cg_st(unsigned size);
+const char *cg_sc(unsigned size);
 
 /* Integer operands of the fast paths: BIN(1,2,4,8), UBIN(1,2,4) objects or
  * elements, or integer constants whose value fits int64. */
 int cg_fast_int(const cg_opnd *o);
-/* The loader macro for a fast integer type ("LB4", "LU2", ...), NULL if none. */
+/* The load prefix of a fast integer type, giving an i64 when followed by a
+ * parenthesised address ("(i64)*(i32u*)"), NULL if none. */
 const char *cg_int_loader(const mi_type *t);
 /* Writes into buf the C expression (i64) of a fast integer operand's value. */
 void cg_int_value(const cg_opnd *o, char *buf, size_t n);
@@ -117,6 +135,11 @@ void cg_emit_bitwise(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 /* The C condition for compare result variable cv (-1, 0, 1, 2) under cond. */
 void cg_cond_expr(mi_cond cond, const char *cv, char *buf, size_t n);
+
+/* mi_translate_to_c without verifying t first: t MUST be verified (the exec
+ * hook's templates are: the machine verified them). */
+mi_status cg_translate_verified(const mi_template *t, const char *name, char **csrc, size_t *n,
+                                mi_diag *d);
 
 /* codegen_abi.c: the prelude (fixed text and this build's ABI constants). */
 void cg_emit_prelude(cg_buf *b, const char *progname, unsigned need);

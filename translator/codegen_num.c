@@ -10,7 +10,7 @@
  *   - the float domain (§4): a FLT(4)/FLT(8) receiver, at least one FLT source,
  *     the other sources FLT, fast integers or constants (converted to binary64
  *     here, by the helper itself). One IEEE binary64 operation; every NaN
- *     stored is the canonical NaN (SF8/SF4 in the prelude).
+ *     stored is the canonical NaN (flt_store).
  * Everything else calls the helper through rt with the operand bytes and types
  * the interpreter passes. */
 #include <stdio.h>
@@ -56,12 +56,12 @@ static int is_flt(const cg_opnd *o) { return o->type.kind == MI_T_FLT && o->dim 
 static int flt_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n) {
     if (o->dim != 0 || o->kind == MI_O_LABEL) return 0;
     if (o->type.kind == MI_T_FLT) {
-        snprintf(buf, n, "%s(%s)", o->type.size == 8 ? "LF8" : "LF4", o->addr);
+        cg_snprintf(buf, n, "%s%s", o->type.size == 8 ? "*(f64u*)" : "(double)*(f32u*)", o->addr);
         return o->type.size == 8 || o->type.size == 4;
     }
     if (!o->is_const) {
         if (cg_int_loader(&o->type) == NULL) return 0;
-        snprintf(buf, n, "(double)%s(%s)", cg_int_loader(&o->type), o->addr);
+        cg_snprintf(buf, n, "(double)%s%s", cg_int_loader(&o->type), o->addr);
         return 1;
     }
     /* A constant of an exact type: its binary64 value as the helper computes it
@@ -70,27 +70,33 @@ static int flt_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n) {
     static const mi_type f8 = {MI_T_FLT, 8, 0, 0};
     uint8_t zero[8] = {0}, res[8];
     if (mi_sem_arith(MI_OP_ADDN, 0, &f8, res, &o->type, o->cbytes, &f8, zero) != MI_EXC_NONE) return 0;
-    snprintf(buf, n, "KD[%u].d", cg_dconst(c, mi_ld64(res)));
+    cg_snprintf(buf, n, "KD[%u].d", cg_dconst(c, mi_ld64(res)));
     return 1;
 }
 
+/* Stores a binary64 result; every NaN becomes the canonical NaN (§4). z != z
+ * is IEEE's NaN test (tcc and gcc compile it with the parity flag). */
 static void flt_store(cg_ctx *c, const cg_opnd *r, const char *val) {
-    cg_printf(&c->body, "%s(%s, %s);\n", r->type.size == 8 ? "SF8" : "SF4", r->addr, val);
+    if (strcmp(val, "z") != 0) cg_printf(&c->body, "z = %s;\n", val);
+    if (r->type.size == 8)
+        cg_printf(&c->body, "if (z != z) *(u64u*)%s = 0x7FF8000000000000ull; else *(f64u*)%s = z;\n",
+                  r->addr, r->addr);
+    else
+        cg_printf(&c->body, "fu.f = (float)z;\n*(u32u*)%s = (fu.u & 0x7FFFFFFFu) > 0x7F800000u ? 0x7FC00000u : fu.u;\n",
+                  r->addr);
 }
 
 /* ---- helpers ------------------------------------------------------------------ */
 
 static void helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char t0[16], t1[16], t2[16];
-    cg_printf(&c->body, "CK(%u, rt->arith(%d, %d, &%s, %s, &%s, %s, &%s, %s));\n", c->k, (int)in->op,
-              (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
+    cg_ck(c, "rt->arith(%d, %d, &%s, %s, &%s, %s, &%s, %s)", (int)in->op, (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
               cg_type(c, &o[1].type, t1), o[1].addr, cg_type(c, &o[2].type, t2), o[2].addr);
 }
 
 static void helper_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char t0[16], t1[16];
-    cg_printf(&c->body, "CK(%u, rt->unary(%d, %d, &%s, %s, &%s, %s));\n", c->k, (int)in->op,
-              (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
+    cg_ck(c, "rt->unary(%d, %d, &%s, %s, &%s, %s)", (int)in->op, (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
               cg_type(c, &o[1].type, t1), o[1].addr);
 }
 
@@ -113,7 +119,7 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
             cg_printf(b, "r = %s + %s;\n", va, vb);
         } else {
             cg_printf(b, "a = %s; b = %s; r = (i64)((u64)a + (u64)b);\n"
-                         "if (((a ^ r) & (b ^ r)) < 0) R(%u, MCH1210);\n", va, vb, c->k);
+                         "if (((a ^ r) & (b ^ r)) < 0) %s\n", va, vb, cg_r(c, MI_EXC_MCH1210));
             lo = max3(lo, INT64_MIN);
             hi = min3(hi, INT64_MAX);
         }
@@ -125,7 +131,7 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
             cg_printf(b, "r = %s - %s;\n", va, vb);
         } else {
             cg_printf(b, "a = %s; b = %s; r = (i64)((u64)a - (u64)b);\n"
-                         "if (((a ^ b) & (a ^ r)) < 0) R(%u, MCH1210);\n", va, vb, c->k);
+                         "if (((a ^ b) & (a ^ r)) < 0) %s\n", va, vb, cg_r(c, MI_EXC_MCH1210));
             lo = max3(lo, INT64_MIN);
             hi = min3(hi, INT64_MAX);
         }
@@ -139,7 +145,7 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
             cg_printf(b, "r = %s * %s;\n", va, vb);
         } else {
             c->need |= CG_NEED_MUL;
-            cg_printf(b, "CK(%u, ml(%s, %s, &r));\n", c->k, va, vb);
+            cg_ck(c, "ml(%s, %s, &r)", va, vb);
             lo = max3(lo, INT64_MIN);
             hi = min3(hi, INT64_MAX);
         }
@@ -152,7 +158,7 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
             cg_printf(b, "r = %s / %s;\n", va, vb); /* C truncates toward zero, as §4 */
         } else {
             c->need |= CG_NEED_DIV;
-            cg_printf(b, "CK(%u, dv(%s, %s, %d, &r));\n", c->k, va, vb, rnd);
+            cg_ck(c, "dv(%s, %s, %d, &r)", va, vb, rnd);
         }
         lo = max3(-m, INT64_MIN);
         hi = min3(m, INT64_MAX);
@@ -164,7 +170,7 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
             cg_printf(b, "r = %s %% %s;\n", va, vb); /* the sign of a, as §4 */
         } else {
             c->need |= CG_NEED_REM;
-            cg_printf(b, "CK(%u, rm(%s, %s, &r));\n", c->k, va, vb);
+            cg_ck(c, "rm(%s, %s, &r)", va, vb);
         }
         lo = max3(-m, INT64_MIN);
         hi = min3(m, INT64_MAX);
@@ -185,7 +191,7 @@ void cg_emit_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         static const char ops[] = {[MI_OP_ADDN] = '+', [MI_OP_SUBN] = '-', [MI_OP_MULN] = '*',
                                    [MI_OP_DIVN] = '/'};
         char e[300];
-        snprintf(e, sizeof e, "%s %c %s", va, ops[in->op], vb);
+        cg_snprintf(e, sizeof e, "%s %c %s", va, ops[in->op], vb);
         flt_store(c, &o[0], e);
         return;
     }
@@ -205,7 +211,7 @@ void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
             cg_printf(b, "r = %s;\n", va);
         } else {
             if (lo == INT64_MIN) /* -(-2^63) is not an int64 */
-                cg_printf(b, "a = %s; if (a == IMIN) R(%u, MCH1210);\n", va, c->k);
+                cg_printf(b, "a = %s; if (a == (-9223372036854775807LL-1)) %s\n", va, cg_r(c, MI_EXC_MCH1210));
             else
                 cg_printf(b, "a = %s;\n", va);
             if (in->op == MI_OP_NEGN) {
@@ -268,11 +274,11 @@ static void raw_bits(const cg_opnd *o, char *buf, size_t n) {
         uint64_t v = 0;
         for (unsigned i = 0; i < sz && i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
         if (o->type.kind == MI_T_BIN && sz < 8 && ((v >> (8 * sz - 1)) & 1u)) v |= ~(uint64_t)0 << (8 * sz);
-        snprintf(buf, n, "0x%llXull", (unsigned long long)v);
+        cg_snprintf(buf, n, "0x%llXull", (unsigned long long)v);
         return;
     }
     const char *ld = cg_int_loader(&o->type);
-    snprintf(buf, n, "(u64)%s(%s)", ld != NULL ? ld : "LB8", o->addr);
+    cg_snprintf(buf, n, "(u64)%s%s", ld != NULL ? ld : "*(i64u*)", o->addr);
 }
 
 void cg_emit_bitwise(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
@@ -297,20 +303,20 @@ void cg_emit_bitwise(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
                       (unsigned long long)mask, w);
         break;
     }
-    cg_printf(b, "ST%u(%s, uz);\n", o[0].type.size, o[0].addr);
+    cg_printf(b, "%s%s = %s(uz);\n", cg_st(o[0].type.size), o[0].addr, cg_sc(o[0].type.size));
 }
 
 /* ---- CMPN CMPNI -------------------------------------------------------------- */
 
 void cg_cond_expr(mi_cond cond, const char *cv, char *buf, size_t n) {
     switch (cond) {
-    case MI_COND_HI: snprintf(buf, n, "%s == 1", cv); break;
-    case MI_COND_LO: snprintf(buf, n, "%s == -1", cv); break;
-    case MI_COND_EQ: snprintf(buf, n, "%s == 0", cv); break;
-    case MI_COND_NE: snprintf(buf, n, "%s != 0", cv); break;
-    case MI_COND_NH: snprintf(buf, n, "(%s == -1 || %s == 0)", cv, cv); break;
-    case MI_COND_NL: snprintf(buf, n, "(%s == 1 || %s == 0)", cv, cv); break;
-    default: snprintf(buf, n, "0"); break;
+    case MI_COND_HI: cg_snprintf(buf, n, "%s == 1", cv); break;
+    case MI_COND_LO: cg_snprintf(buf, n, "%s == -1", cv); break;
+    case MI_COND_EQ: cg_snprintf(buf, n, "%s == 0", cv); break;
+    case MI_COND_NE: cg_snprintf(buf, n, "%s != 0", cv); break;
+    case MI_COND_NH: cg_snprintf(buf, n, "(%s == -1 || %s == 0)", cv, cv); break;
+    case MI_COND_NL: cg_snprintf(buf, n, "(%s == 1 || %s == 0)", cv, cv); break;
+    default: cg_snprintf(buf, n, "0"); break;
     }
 }
 
@@ -345,11 +351,11 @@ void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         inline_ok = 1;
     }
     if (inline_ok) {
-        snprintf(e, sizeof e, "%s %s %s", va, rel, vb);
+        cg_snprintf(e, sizeof e, "%s %s %s", va, rel, vb);
     } else {
         char ta[16], tb[16];
-        cg_printf(b, "CK(%u, rt->cmpn(&c, &%s, %s, &%s, %s));\n", c->k, cg_type(c, &x->type, ta), x->addr,
-                  cg_type(c, &y->type, tb), y->addr);
+        cg_ck(c, "rt->cmpn(&c, &%s, %s, &%s, %s)", cg_type(c, &x->type, ta), x->addr, cg_type(c, &y->type, tb),
+              y->addr);
         cg_cond_expr(cond, "c", e, sizeof e);
     }
     if (!ind) {

@@ -38,10 +38,15 @@
 /* The name of the one exported function of a generated unit. */
 #define MI_TRANSLATE_ENTRY "mi_entry"
 
+/* Programs whose C would exceed this are not translated (MI_E_UNSUPPORTED): libtcc
+ * compiles a few MB of C per second, and the interpreter runs them anyway. */
+#define MI_TRANSLATE_MAX_C (32u << 20)
+
 /* Template -> C source text (*csrc malloc'd, NUL-terminated, *n bytes without
  * the NUL). name is the program name (used by #line when the template has no
  * SOURCE section, and in a comment). The template is verified first
- * (MI_E_VERIFY). Deterministic: the same template and name give the same text. */
+ * (MI_E_VERIFY); too large a program gives MI_E_UNSUPPORTED. Deterministic: the
+ * same template and name give the same text. */
 mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc, size_t *n,
                             mi_diag *d);
 

@@ -7,16 +7,19 @@
 #include "mi_elf.h"
 #include "mi_native.h"
 #include "mi_tcc.h"
+#include "codegen_int.h"
 #include "mi_translate.h"
 
-mi_status mi_translate_image(const mi_template *t, const char *name, uint8_t **image, size_t *n,
-                             mi_diag *d) {
-    if (image == NULL || n == NULL) return mi_diag_set(d, MI_E_ARG, "mi_translate_image: missing argument");
+static mi_status make_image(const mi_template *t, const char *name, int verified, uint8_t **image,
+                            size_t *n, mi_diag *d) {
+    if (t == NULL || name == NULL || image == NULL || n == NULL)
+        return mi_diag_set(d, MI_E_ARG, "mi_translate_image: missing argument");
     *image = NULL;
     *n = 0;
     char *src = NULL;
     size_t srcn = 0;
-    mi_status st = mi_translate_to_c(t, name, &src, &srcn, d);
+    mi_status st = verified ? cg_translate_verified(t, name, &src, &srcn, d)
+                            : mi_translate_to_c(t, name, &src, &srcn, d);
     if (st != MI_OK) return st;
     uint8_t *img = NULL;
     size_t imgn = 0;
@@ -30,6 +33,11 @@ mi_status mi_translate_image(const mi_template *t, const char *name, uint8_t **i
     *image = img;
     *n = imgn;
     return MI_OK;
+}
+
+mi_status mi_translate_image(const mi_template *t, const char *name, uint8_t **image, size_t *n,
+                             mi_diag *d) {
+    return make_image(t, name, 0, image, n, d);
 }
 
 /* ---- the hook ------------------------------------------------------------------ */
@@ -110,7 +118,7 @@ static mi_status hook_prepare(void *ctx, const mi_template *t, const uint8_t *by
     why[sizeof why - 1] = '\0';
     double t0 = now_ms();
     mi_status st = o->compile != NULL ? o->compile(o->compile_ctx, t, name, &img, &imgn, &dd)
-                                      : mi_translate_image(t, name, &img, &imgn, &dd);
+                                      : make_image(t, name, 1, &img, &imgn, &dd);
     double ms = now_ms() - t0;
     if (st == MI_OK) st = load_entry(img, imgn, &m, &entry, &dd);
     if (st != MI_OK) {

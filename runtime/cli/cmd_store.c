@@ -655,10 +655,9 @@ int mi_cmd_restore(int argc, char **argv) {
         mi_status st = mi_store_restore(s, o.pos[0], o.lib != NULL ? lib : NULL,
                                         o.replace ? MI_STORE_REPLACE : 0, &r, &d);
         if (st == MI_OK) {
-            printf("restored %llu object%s (%llu template%s) from %s%s\n",
+            printf("restored %llu object%s (%llu template%s) from %s\n",
                    (unsigned long long)r.objects, r.objects == 1 ? "" : "s",
-                   (unsigned long long)r.templates, r.templates == 1 ? "" : "s", o.pos[0],
-                   r.replaced > 0 ? "" : "");
+                   (unsigned long long)r.templates, r.templates == 1 ? "" : "s", o.pos[0]);
             if (r.replaced > 0) printf("replaced %llu existing object%s\n",
                                        (unsigned long long)r.replaced, r.replaced == 1 ? "" : "s");
             printf("fixity: every template's SHA-256 and the file's recorded SHA-256 checked%s\n",

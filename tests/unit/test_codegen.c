@@ -528,7 +528,7 @@ static void test_text(void **state) {
     mi_diag d;
     assert_int_equal(mi_translate_to_c(&t, "PGM", &c, &n, &d), MI_OK);
     assert_non_null(strstr(c, "#line 2 \"dir/we\\\"ird.mi\"\n"));
-    assert_non_null(strstr(c, "#line 6 \"dir/we\\\"ird.mi\"\n"));
+    assert_non_null(strstr(c, "#line 6\n")); /* the file name stays */
     assert_null(strstr(c, "#include"));
     assert_non_null(strstr(c, "\nint " MI_TRANSLATE_ENTRY "(void *inv, const RT *rt) {\n"));
     /* every other function and object is static */

@@ -127,6 +127,17 @@ static void test_open_creates(void **state) {
     mi_diag d;
     assert_int_equal(mi_store_open(e->path, MI_STORE_OPEN_NOCREATE, &e->s, &d), MI_OK);
     assert_string_equal(mi_store_path(e->s), e->path);
+    /* an older schema of ours (version 0: nothing yet) is migrated forward */
+    char *old = fx_path(e->dir, "old.db");
+    fx_sql(old, "PRAGMA application_id = 1296650067;");
+    assert_int_equal(fx_sql_int(old, "PRAGMA user_version"), 0);
+    mi_store *s2;
+    assert_int_equal(mi_store_open(old, MI_STORE_OPEN_NOCREATE, &s2, &d), MI_OK);
+    assert_int_equal(mi_store_crtlib(s2, "M", &d), MI_OK);
+    mi_store_close(s2);
+    assert_int_equal(fx_sql_int(old, "PRAGMA user_version"), 1);
+    assert_int_equal(fx_sql_int(old, "SELECT count(*) FROM libraries"), 1);
+    free(old);
 }
 
 static void assert_refused(const char *path, mi_status want, const char *msg_part) {

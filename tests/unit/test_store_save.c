@@ -282,7 +282,13 @@ static void test_tampered_content(void **state) {
         {"UPDATE meta SET value = 'MI save file 2' WHERE key = 'format' AND '%s' <> ''", "format"},
         {"INSERT INTO templates SELECT '%s0', xxh3_128 || 'x', size, mi_version, format_version, bytes "
          "FROM templates LIMIT 1", "malformed"},
-        {"DROP TABLE objects; SELECT '%s'", "no objects table"},
+        {"DROP TABLE objects; SELECT '%s'", "not those of a save file"},
+        {"CREATE VIEW v AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+         "SELECT x FROM c WHERE '%s' <> ''", "not those of a save file"},
+        {"CREATE TRIGGER tr AFTER INSERT ON meta BEGIN DELETE FROM meta; END; SELECT '%s'",
+         "not those of a save file"},
+        {"ALTER TABLE meta RENAME TO meta2; CREATE VIEW meta AS SELECT * FROM meta2 "
+         "WHERE '%s' <> ''", "not those of a save file"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(save_all(e, NULL), MI_OK);

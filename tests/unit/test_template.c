@@ -248,7 +248,7 @@ static void test_roundtrip_sample(void **state) {
     assert_int_equal(mi_template_load(a, na, &u, &d), MI_OK);
     /* directory: extra 0 first, then 1..7, then extra 100; flags as specified */
     static const uint32_t ids[9] = {0, 1, 2, 3, 4, 5, 6, 7, 100};
-    static const uint32_t flags[9] = {6, 1, 1, 1, 1, 1, 1, 0, 0};
+    static const uint32_t flags[9] = {0, 1, 1, 1, 1, 1, 1, 0, 0};
     assert_int_equal(fx_get32(a + 20), 9);
     for (int i = 0; i < 9; i++) {
         assert_int_equal(fx_get32(a + 32 + 16 * i), ids[i]);
@@ -347,22 +347,28 @@ static void test_reject_header(void **state) {
     expect_reject(b, n, MI_E_FORMAT, "offset 0: bad magic");
     free(b);
 
+    /* versions are checked right after the magic (§15, §16 D2): before the length,
+     * the checksum or anything else, which a newer format may define differently */
     b = small_copy(&n);
     b[8] = 2;
-    fx_fix_checksum(b, n);
-    expect_reject(b, n, MI_E_VERSION, "format version 2 not supported");
+    b[12] = 0xFF;
+    expect_reject(b, n - 5, MI_E_VERSION,
+                  "template format version 2; this runtime reads template format versions up to 1");
     b[8] = 0;
-    fx_fix_checksum(b, n);
-    expect_reject(b, n, MI_E_VERSION, "format version 0 not supported");
+    expect_reject(b, n, MI_E_FORMAT, "offset 8: template format version 0 is not valid");
     free(b);
 
     b = small_copy(&n);
     b[10] = 2;
-    fx_fix_checksum(b, n);
-    expect_reject(b, n, MI_E_VERSION, "requires MI version 2; this runtime implements MI version 1");
+    b[12] = 0xFF;
+    expect_reject(b, n - 5, MI_E_VERSION, "requires MI version 2; this runtime implements MI version 1");
+    b[11] = 1;
+    expect_reject(b, n, MI_E_VERSION, "requires MI version 258; this runtime implements MI version 1");
     b[10] = 0;
-    fx_fix_checksum(b, n);
-    expect_reject(b, n, MI_E_FORMAT, "MI version 0 is not valid");
+    b[11] = 0;
+    expect_reject(b, n, MI_E_FORMAT, "offset 10: MI version 0 is not valid");
+    b[8] = 2; /* the format version is checked first */
+    expect_reject(b, n, MI_E_VERSION, "template format version 2");
     free(b);
 
     b = small_copy(&n);
@@ -393,9 +399,9 @@ static void test_reject_directory(void **state) {
     fx_put32(b + 20, 14); /* 14 entries need 224 bytes; 202 follow the header */
     fx_fix_checksum(b, n);
     expect_reject(b, n, MI_E_FORMAT, "section directory truncated: 14 sections need 224 bytes, 202 are left");
-    fx_put32(b + 20, MI_MAX_ITEMS + 1);
+    fx_put32(b + 20, 0xFFFFFFFFu);
     fx_fix_checksum(b, n);
-    expect_reject(b, n, MI_E_FORMAT, "section count 1048577 exceeds the limit");
+    expect_reject(b, n, MI_E_FORMAT, "4294967295 sections need 68719476720 bytes, 202 are left");
     free(b);
 
     b = small_copy(&n);
@@ -446,13 +452,17 @@ static void test_reject_directory(void **state) {
     b = raw_build(u, 7, &n);
     expect_reject(b, n, MI_E_FORMAT, "unknown critical section 42");
     free(b);
-    u[6].flags = 0x80000002; /* other bits are carried, only bit 0 means critical */
+    u[6].flags = 0x80000002; /* only bit 0 may be set, on any section (§14, D7) */
+    b = raw_build(u, 7, &n);
+    expect_reject(b, n, MI_E_FORMAT, "offset 132: section 42 (unknown) has flags 0x80000002; only bit 0 (critical) may be set");
+    free(b);
+    u[6].flags = 0; /* non-critical: carried through verbatim */
     b = raw_build(u, 7, &n);
     mi_template t;
     decode_ok(b, n, &t);
     assert_int_equal(t.nextra, 1);
     assert_int_equal(t.extra[0].id, 42);
-    assert_int_equal(t.extra[0].flags, 0x80000002);
+    assert_int_equal(t.extra[0].flags, 0);
     assert_int_equal(t.extra[0].nbytes, 1);
     assert_int_equal(t.extra[0].bytes[0], 'x');
     uint8_t *e;
@@ -470,7 +480,7 @@ static void test_reject_directory(void **state) {
     free(b);
     u[2].flags = 3;
     b = raw_build(u, 6, &n);
-    expect_reject(b, n, MI_E_FORMAT, "section 3 (CODE) has flags 0x3");
+    expect_reject(b, n, MI_E_FORMAT, "offset 68: section 3 (CODE) has flags 0x3; only bit 0");
     free(b);
     u[2].flags = 1;
     u[6] = (rsec){7, 1, "\0\0\0\0\0\0", 6};
@@ -654,6 +664,50 @@ static void test_source_and_extra(void **state) {
     free(b);
 }
 
+/* ---- the worked example of mi-spec §14.2, transcribed from the spec's hexdump ------ */
+
+static const uint8_t hello_mit[219] = {
+    0x89, 0x4d, 0x49, 0x54, 0x0d, 0x0a, 0x1a, 0x0a, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xdb, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x98, 0x9e, 0x05, 0x72, 0x6d, 0x6d, 0xf5, 0x58,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+    0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x84, 0x00, 0x00, 0x00, 0x31, 0x00, 0x00, 0x00,
+    0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xb5, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00,
+    0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xc7, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+    0x05, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xcb, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+    0x06, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xd3, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x08, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00,
+    0x0d, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x2c, 0x20, 0x77,
+    0x6f, 0x72, 0x6c, 0x64, 0x21, 0x01, 0x00, 0x00, 0x00, 0x01, 0x09, 0x00, 0x02, 0x01, 0x00, 0x00,
+    0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+};
+
+static void test_spec_example(void **state) {
+    (void)state;
+    /* the xxHash test values quoted in §14.1 */
+    assert_true(XXH64("", 0, 0) == 0xEF46DB3751D8E999ull);
+    assert_true(XXH64("abc", 3, 0) == 0x44BC2CF5AD770999ull);
+    /* .nosource / SVC 2, 'Hello, world!' built through the struct API */
+    mi_template t;
+    mi_template_init(&t);
+    uint32_t c2 = fx_int(&t, 8, 2), ch = fx_str(&t, "Hello, world!");
+    FX_INSN(&t, MI_OP_SVC, 0, fx_c(c2), fx_c(ch));
+    t.insns[0].line = 2;
+    uint8_t *b;
+    size_t n;
+    mi_diag d;
+    assert_int_equal(mi_template_encode(&t, &b, &n, &d), MI_OK);
+    assert_int_equal(n, sizeof hello_mit);
+    assert_memory_equal(b, hello_mit, n);
+    free(b);
+    mi_template u;
+    assert_int_equal(mi_template_load(hello_mit, sizeof hello_mit, &u, &d), MI_OK);
+    assert_true(fx_equal(&t, &u));
+    mi_template_free(&u);
+    mi_template_free(&t);
+}
+
 static void test_load_verifies(void **state) {
     (void)state;
     mi_template t;
@@ -681,7 +735,7 @@ int main(void) {
         cmocka_unit_test(test_encode_rejects),    cmocka_unit_test(test_reject_header),
         cmocka_unit_test(test_reject_directory),  cmocka_unit_test(test_reject_counts),
         cmocka_unit_test(test_reject_items),      cmocka_unit_test(test_source_and_extra),
-        cmocka_unit_test(test_load_verifies),
+        cmocka_unit_test(test_load_verifies),     cmocka_unit_test(test_spec_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

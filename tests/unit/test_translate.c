@@ -368,10 +368,12 @@ static void test_exception_position(void **state) {
     mi_diag d;
     assert_int_equal(mi_translate_to_c(&t, "main", &c, &n, &d), MI_OK);
     assert_non_null(strstr(c, "#line 3 \"test.mi\"\n"));
-    assert_non_null(strstr(c, "#line 41 \"test.mi\"\n"));
-    /* the DIVN (index 2) raises at pc 2, after the #line of its source line */
-    const char *l41 = strstr(c, "#line 41 \"test.mi\"\n");
-    assert_non_null(strstr(l41, "CK(2, dv("));
+    /* later directives keep that file name; the DIVN (index 2) raises with pc 2
+     * after the #line of its source line */
+    const char *l41 = strstr(c, "#line 41\n");
+    assert_non_null(l41);
+    assert_non_null(strstr(l41, "dv("));
+    assert_non_null(strstr(l41, "{pc=2;goto raise_;}"));
     free(c);
     mi_template_free(&t);
 }

@@ -327,10 +327,11 @@ static void test_constants(void **state) {
     bad_const(ZN, TY_ZND(3, 0), "\x30\x30\x70", 3, "negative zero (zone 7) not canonical");
     bad_const(ZN, TY_ZND(3, 0), "\x30\x31\x72", 3, NULL); /* -12 */
     bad_const(ZN, TY_ZND(1, 0), "\x39", 1, NULL);
-    bad_const(FL, TY_FLT(8), "\x00\x00\x00\x00\x00\x00\xF0\x7F", 8, "constant 0 (FLT(8)): value is not finite");
-    bad_const(FL, TY_FLT(8), "\x00\x00\x00\x00\x00\x00\xF8\xFF", 8, "value is not finite");
-    bad_const(FL, TY_FLT(4), "\x00\x00\x80\x7F", 4, "constant 0 (FLT(4)): value is not finite");
-    bad_const(FL, TY_FLT(4), "\x01\x00\xC0\xFF", 4, "value is not finite");
+    /* every FLT byte pattern is a valid constant, infinities and NaNs included (§1, §13) */
+    bad_const(FL, TY_FLT(8), "\x00\x00\x00\x00\x00\x00\xF0\x7F", 8, NULL); /* +inf */
+    bad_const(FL, TY_FLT(8), "\x01\x00\x00\x00\x00\xF8\xFF\xFF", 8, NULL); /* NaN with payload */
+    bad_const(FL, TY_FLT(4), "\x00\x00\x80\xFF", 4, NULL);                 /* -inf */
+    bad_const(FL, TY_FLT(4), "\x01\x00\xC0\xFF", 4, NULL);
     bad_const(FL, TY_FLT(8), "\x00\x00\x00\x00\x00\x00\x00\x80", 8, NULL); /* -0.0 */
     bad_const(FL, TY_FLT(4), "\xFF\xFF\x7F\x7F", 4, NULL);                 /* FLT_MAX */
     bad_const(B4, TY_BIN(4), "\x01\x00", 2, "constant 0 (BIN(4)): has 2 bytes but its type needs 4");
@@ -411,6 +412,8 @@ static void test_counts_and_mods(void **state) {
     mini(&t);
     FX_INSN(&t, MI_OP_CALLX, 0, fx_o(PSY));
     FX_INSN(&t, MI_OP_BX, 0, fx_o(U2), fx_l(0), fx_l(1), fx_l(0));
+    fx_label(&t, "l0", 0);
+    fx_label(&t, "l1", 1);
     vok(&t);
 
     mini(&t);
@@ -424,12 +427,15 @@ static void test_counts_and_mods(void **state) {
     vfail(&t, "instruction 1 (ADDN): modifier bits 0x03 not allowed (takes no condition)");
     mini(&t);
     FX_INSN(&t, MI_OP_CMPN, 0, fx_o(B4), fx_o(B4), fx_l(0));
+    fx_label(&t, "l0", 0);
     vfail(&t, "instruction 1 (CMPN): requires one condition (.HI .LO .EQ .NE .NH .NL); got 0");
     mini(&t);
     FX_INSN(&t, MI_OP_CMPN, 7, fx_o(B4), fx_o(B4), fx_l(0));
+    fx_label(&t, "l0", 0);
     vfail(&t, "requires one condition (.HI .LO .EQ .NE .NH .NL); got 7");
     mini(&t);
     FX_INSN(&t, MI_OP_CMPC, 0x10 | MI_COND_HI, fx_o(CH), fx_o(CH), fx_l(0));
+    fx_label(&t, "l0", 0);
     vfail(&t, "instruction 1 (CMPC): modifier bits 0x10 not allowed");
     mini(&t);
     FX_INSN(&t, MI_OP_CMPNI, MI_MOD_ROUND | MI_COND_LO, fx_o(B4), fx_o(B4), fx_o(FL));
@@ -611,13 +617,17 @@ static void test_forms_svc_k_e(void **state) {
     mini(&t);
     FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 8, 7)), fx_o(CH), fx_o(CH), fx_o(B4));
     vfail(&t, "operand 3: CHAR(10) object 'ch' not allowed; expected BIN or UBIN");
-    /* unknown services take any source but a label or whole array (run-time MIE0004) */
+    /* unknown services take whatever A takes, whole arrays too, but no label (run-time MIE0004) */
     mini(&t);
-    FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 8, 999)), fx_o(ARR));
-    vfail(&t, "instruction 1 (SVC): operand 2: array BIN(4) object 'arr' not allowed here; expected source operand");
+    FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 8, 999)), fx_o(ARR), fx_o(CARR));
+    vok(&t);
     mini(&t);
     FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 8, -1)), fx_l(0));
-    vfail(&t, "operand 2: label not allowed; expected source operand");
+    fx_label(&t, "l0", 0);
+    vfail(&t, "instruction 1 (SVC): operand 2: label not allowed; expected object, element, substring or constant");
+    mini(&t); /* a known service does not take a whole array */
+    FX_INSN(&t, MI_OP_SVC, 0, fx_c(fx_int(&t, 8, 1)), fx_o(CARR));
+    vfail(&t, "operand 2: array CHAR(3) object 'carr' not allowed here; expected character");
     mini(&t);
     uint32_t c = fx_int(&t, 8, -1);
     FX_INSN(&t, MI_OP_SVC, 0, fx_c(c));
@@ -706,6 +716,9 @@ static void mon_case(const char *id, uint32_t from, uint32_t to, uint32_t h, con
     fx_insn(&t, MI_OP_NOP, 0, NULL, 0);
     fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
     fx_mon(&t, id, from, to, h);
+    fx_label(&t, "a", 0);
+    fx_label(&t, "b", 1);
+    fx_label(&t, "c", 2);
     if (phrase != NULL)
         vfail(&t, phrase);
     else
@@ -728,14 +741,34 @@ static void test_monitors(void **state) {
     mi_template t;
     mini(&t);
     fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
+    fx_label(&t, "a", 0);
     fx_mon(&t, "*ALL", 0, 0, 0);
     t.mons[0].id[6] = 'X'; /* "*ALL" followed by garbage is not NUL-padded */
     vfail(&t, "monitor 0: exception id '*ALL\\x00\\x00X\\x00' not valid");
     mini(&t);
     fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
+    fx_label(&t, "a", 0);
     fx_mon(&t, "MCH1210", 0, 0, 0);
     t.mons[0].id[7] = '0';
     vfail(&t, "monitor 0: exception id 'MCH12100' not valid");
+    /* N4: every monitor field names a labelled instruction */
+    static const char *const fields[3] = {"from", "to", "handler"};
+    for (int f = 0; f < 3; f++) {
+        mini(&t);
+        fx_insn(&t, MI_OP_NOP, 0, NULL, 0);
+        fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
+        fx_label(&t, "a", 0);
+        fx_mon(&t, "*ALL", 0, 0, 0);
+        uint32_t *at[3] = {&t.mons[0].from, &t.mons[0].to, &t.mons[0].handler};
+        *at[f] = 1;
+        if (f == 0) t.mons[0].to = 1; /* keep from <= to */
+        char want[80];
+        snprintf(want, sizeof want, "monitor 0: %s index 1 is not named by any label", fields[f]);
+        if (f == 0)
+            vfind(&t, want);
+        else
+            vfail(&t, want);
+    }
 }
 
 /* ---- names ---------------------------------------------------------------------- */
@@ -793,6 +826,30 @@ static void test_names(void **state) {
     fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
     fx_label(&t, "9x", 0);
     vfail(&t, "label 0: name '9x' is not a valid identifier");
+    /* N3: labels in definition order, i.e. non-decreasing instruction index */
+    mini(&t);
+    fx_insn(&t, MI_OP_NOP, 0, NULL, 0);
+    fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
+    fx_label(&t, "x", 0);
+    fx_label(&t, "y", 1);
+    fx_label(&t, "z", 0);
+    vfail(&t, "label 2 'z': instruction index 0 comes before index 1 of the previous label");
+    mini(&t);
+    fx_insn(&t, MI_OP_NOP, 0, NULL, 0);
+    fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
+    fx_label(&t, "x", 1);
+    fx_label(&t, "y", 1);
+    vok(&t);
+    /* N4: every branch target is named by a label */
+    mini(&t);
+    fx_insn(&t, MI_OP_NOP, 0, NULL, 0);
+    FX_INSN(&t, MI_OP_B, 0, fx_l(0));
+    vfail(&t, "instruction 2 (B): operand 1: branch target index 0 is not named by any label");
+    mini(&t);
+    fx_insn(&t, MI_OP_NOP, 0, NULL, 0);
+    FX_INSN(&t, MI_OP_BX, 0, fx_o(B4), fx_l(0), fx_l(1));
+    fx_label(&t, "x", 1);
+    vfail(&t, "instruction 2 (BX): operand 2: branch target index 0 is not named by any label");
 }
 
 /* ---- structure and reporting ------------------------------------------------------- */

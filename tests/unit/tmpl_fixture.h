@@ -186,11 +186,17 @@ static inline void fx_sample(mi_template *t) {
     fx_insn(t, MI_OP_RTX, 0, NULL, 0);                                                /* 15 */
     fx_mon(t, "MCH1210", 0, 15, 13);
     fx_mon(t, "*ALL", 0, 4, 15);
+    /* every branch target and monitor field is named by a label (§16 N4), in order (N3) */
+    fx_label(t, "start", 0);
+    fx_label(t, "copy", 4);
     fx_label(t, "loop", 5);
     fx_label(t, "check", 7);
+    fx_label(t, "hnd", 13);
+    fx_label(t, "back", 14);
     fx_label(t, "done", 15);
+    fx_label(t, "fin", 15); /* two labels may name one instruction */
     fx_source(t, "sample.mi", "; the sample program\n\tRTX\n");
-    fx_extra(t, 0, 6, "\x01\x02", 2);
+    fx_extra(t, 0, 0, "\x01\x02", 2);
     fx_extra(t, 100, 0, "xyz", 3);
 }
 
@@ -228,6 +234,10 @@ static inline void fx_sample2(mi_template *t) {
     FX_INSN(t, MI_OP_NEGN, 0, fx_o(fl), fx_o(fl));               /* 16 */
     fx_insn(t, MI_OP_RTNI, 0, NULL, 0);                          /* 17 */
     fx_mon(t, "MCH0600", 2, 3, 17);
+    fx_label(t, "top", 0);
+    fx_label(t, "m1", 2);
+    fx_label(t, "m2", 3);
+    fx_label(t, "sub", 17);
 }
 
 /* Field-by-field equality of everything the format carries. */

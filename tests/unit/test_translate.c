@@ -258,9 +258,9 @@ static int check_program(const char *dir, const char *libdir, const char *file) 
     mi_asm_diags_init(&dg);
     mi_status st = mi_asm_build(text, n, &ao, &t, &dg);
     mi_asm_diags_free(&dg);
-    free(text);
     if (st != MI_OK) { /* the assembler's business (its own tests report it) */
         fprintf(stderr, "note: %s does not assemble (%s); not compared\n", file, mi_status_text(st));
+        free(text);
         free_inputs(&in);
         return 0;
     }
@@ -270,7 +270,9 @@ static int check_program(const char *dir, const char *libdir, const char *file) 
     outcome ref, got;
     run_mode(&t, name, &in, &ds, MODE_INTERP, &ref);
     int ok = 1;
-    for (int mode = MODE_ALL; mode <= MODE_CALLEES; mode++) {
+    /* the mixed modes differ from the others only when the program calls others */
+    int last = strstr(text, "RSLVSP") != NULL ? MODE_CALLEES : MODE_ALL;
+    for (int mode = MODE_ALL; mode <= last; mode++) {
         run_mode(&t, name, &in, &ds, mode, &got);
         if (!same_outcome(file, mode, &ref, &got)) ok = 0;
         if (got.hookerrn != 0) {
@@ -286,6 +288,7 @@ static int check_program(const char *dir, const char *libdir, const char *file) 
     outcome_free(&ref);
     mi_template_free(&t);
     free_inputs(&in);
+    free(text);
     return ok ? 1 : -1;
 }
 
@@ -317,7 +320,8 @@ static void test_suite(void **state) {
     int compared = 0, failed = 0;
     check_dir(MI_SOURCE_DIR "/tests/conformance", MI_SOURCE_DIR "/tests/conformance/lib", &compared, &failed);
     check_dir(MI_SOURCE_DIR "/examples", MI_SOURCE_DIR "/examples", &compared, &failed);
-    fprintf(stderr, "compared %d programs in 4 modes, %d differ\n", compared, failed);
+    fprintf(stderr, "compared %d programs (translated, and mixed when they call others), %d differ\n",
+            compared, failed);
     assert_true(compared >= 100);
     assert_int_equal(failed, 0);
 }

@@ -1007,7 +1007,10 @@ def main():
     if store_rows:
         scale_table(rep, "store: mi run HELLO (per run)", store_rows, STORE_SIZES[mode],
                     "objects")
-    targets(rep, results, install_rows, store_rows)
+    if args.quick:
+        rep.text += ["", "Targets of issue 5: not evaluated with --quick (sizes too small)"]
+    else:
+        targets(rep, results, install_rows, store_rows)
     print("\n".join(rep.text))
     if env.notes:
         print("\nNotes:")

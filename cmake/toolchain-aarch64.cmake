@@ -52,3 +52,8 @@ endif()
 # tcc's run-time helpers (__multf3 and friends for binary128 long double), should generated
 # code ever need them: tcc:arm64's libtcc1.a, unpacked beside the libraries.
 set(MI_CROSS_LIBTCC1 "${MI_CROSS_SYSROOT}/usr/lib/${MI_CROSS_TRIPLET}/tcc/libtcc1.a")
+
+# The Debian version of the unpacked libtcc-dev (dpkg does not own it, so the translator's
+# CMakeLists cannot ask dpkg): it goes into the host fingerprint.
+file(STRINGS "${MI_CROSS_SYSROOT}/.packages" _mi_tcc_pkg REGEX "^libtcc-dev:arm64=")
+string(REGEX REPLACE "^libtcc-dev:arm64=" "" MI_CROSS_LIBTCC_VERSION "${_mi_tcc_pkg}")

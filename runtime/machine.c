@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "machine_int.h"
@@ -349,7 +350,9 @@ mi_exc mi_machine_rslvsp(mi_invocation *inv, mi_sysptr *r, const uint8_t *name, 
     const char *s = (const char *)name;
     if (!valid_name(s, n)) return MI_EXC_MCH3401;
     for (mi_program *p = run->progs; p != NULL; p = p->next) {
-        if (strlen(p->name) == n && memcmp(p->name, s, n) == 0) {
+        int fold = run->resolver != NULL && run->resolver->fold_case;
+        if (strlen(p->name) == n &&
+            (fold ? strncasecmp(p->name, s, n) == 0 : memcmp(p->name, s, n) == 0)) {
             r->prog = p;
             return MI_EXC_NONE;
         }

@@ -43,6 +43,10 @@ typedef struct mi_rt_table mi_rt_table;
 typedef struct mi_resolver {
     mi_status (*find)(void *ctx, const char *name, uint8_t **bytes, size_t *n, mi_diag *d);
     void *ctx;
+    /* Nonzero when the resolver's names are case-insensitive (the object store's):
+     * the machine then matches already-loaded programs, the first program included,
+     * ignoring ASCII case, so `RSLVSP 'self'` finds a first program run as SELF. */
+    int fold_case;
 } mi_resolver;
 
 /* ---- Native execution (the translator's entry into the machine) ----------- */

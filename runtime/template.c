@@ -7,11 +7,16 @@
  * count it has not checked against the bytes that remain. Whether the program
  * makes sense (types, classes, operand forms, references) is verify.c's job.
  *
- * Round trip: for every byte string b that decodes, encode(decode(b)) == b; for
+ * The checks are rules D1–D14 of §16.1; versions are checked right after the magic
+ * (D2, §15), before anything a newer format might define differently.
+ *
+ * Round trip: for every byte string b that decodes, encode(decode(b)) == b. For
  * every template t the encoder accepts whose constants are laid out in index order
- * in constbytes and that has no critical extra section, decode(encode(t)) == t.
- * Anything the decoder cannot represent in memory (reserved bytes, flags of known
- * sections, trailing bytes) is therefore rejected rather than dropped. */
+ * in constbytes and whose extra sections are in id order with flags 0, decode(encode(t))
+ * == t. (The encoder writes extra sections with whatever flags they have, so tests and
+ * the assembler's .section can produce the templates the decoder must refuse.)
+ * Nothing the decoder accepts is dropped: reserved bytes, section flags and trailing
+ * bytes must all be as §14 says. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

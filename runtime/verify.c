@@ -1,11 +1,12 @@
-/* Verifier: every semantic rule a program template must satisfy before anything
- * runs it (mi-spec/mi-v1.md §1–§3, §8–§10, §13). Input may come from the decoder
- * or be built in memory by the assembler, so nothing is assumed: every index is
- * range-checked before it is followed, and the structural pass stops verification
- * early when arrays are inconsistent.
+/* Verifier: every semantic rule of mi-spec/mi-v1.md §16 (T1, O1–O7, K1–K4, I1–I5,
+ * M1–M2, N1–N4, P1) that a decoded template must satisfy before anything runs it;
+ * the structural rules D1–D14 are the decoder's (template.c). Input may also be built
+ * in memory by the assembler, so nothing is assumed: every index is range-checked
+ * before it is followed, and check_structure() stops verification early when the
+ * arrays themselves are inconsistent.
  *
  * Numbering in messages: instructions and operands are numbered from 1 as in the
- * spec (§8: "instructions are numbered from 1"); objects, constants, monitors and
+ * spec (§0: "instruction numbers are 1-based"); objects, constants, monitors and
  * labels are named by their 0-based index in the template (the number stored in
  * references), plus their name where one exists. Stored instruction references
  * (label targets, monitor ranges) are 0-based indices and are called "index".

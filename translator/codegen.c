@@ -314,8 +314,8 @@ static int64_t const_int(const mi_template *t, uint32_t k, int *ok) {
     return v;
 }
 
-/* The value of a simple operand (index, start, length) into var, or a literal
- * into lit (returns 1 then, with *v the value). */
+/* A simple operand (index, start, length): a constant gives its value in *v
+ * (returns 1); an object's value is loaded into var at run time (returns 0). */
 static int simple_value(cg_ctx *c, const mi_subref *s, const char *var, int64_t *v) {
     const mi_template *t = c->t;
     if (s->kind == MI_O_CONST) {
@@ -623,10 +623,20 @@ static void emit_space(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         a2 = cg_int_arg(c, &o[2], "b", v2, sizeof v2);
         cg_ck(c, "rt->crts(inv, %s, %s, %s)", o[0].addr, a1, a2);
         return;
-    case MI_OP_ADDSPP:
+    case MI_OP_ADDSPP: {
+        /* inline mi_machine_addspp: a set (MCH3601); 0 <= offset + b <= size
+         * (MCH0601), where |b| >= 2^31 is out of range whatever the offset */
+        size_t ps = offsetof(mi_spcptr, space), po = offsetof(mi_spcptr, off);
         a2 = cg_int_arg(c, &o[2], "b", v2, sizeof v2);
-        cg_ck(c, "rt->addspp(%s, %s, %s)", o[0].addr, o[1].addr, a2);
+        cg_printf(&c->body,
+                  "sp = *(u8**)(%s+%zu); if (sp == 0) %s\n"
+                  "b = %s; if (b < -2147483647LL || b > 2147483647LL) %s\n"
+                  "b += (i64)*(u64*)(%s+%zu); if (b < 0 || b > (i64)*(u32*)(sp+%zu)) %s\n"
+                  "*(u8**)(%s+%zu) = sp; *(u64*)(%s+%zu) = (u64)b;\n",
+                  o[1].addr, ps, cg_r(c, MI_EXC_MCH3601), a2, cg_r(c, MI_EXC_MCH0601), o[1].addr, po,
+                  offsetof(mi_space, size), cg_r(c, MI_EXC_MCH0601), o[0].addr, ps, o[0].addr, po);
         return;
+    }
     case MI_OP_SUBSPP:
         cg_ck(c, "rt->subspp(&r, %s, %s)", o[1].addr, o[2].addr);
         cg_store_int(c, &o[0], "r", -(__int128)INT32_MAX, INT32_MAX);

@@ -1,23 +1,31 @@
-/* mi run FILE [--interpret] [--max-space N] [--] [ARGS...] */
+/* mi run FILE|LIB/PGM|PGM [--interpret] [--max-space N] [--store PATH] [--libl L] [--] [ARGS...] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli_store.h"
 #include "mi_machine.h"
 
 static const char usage[] =
-    "usage: mi run FILE [--interpret | --translate] [--max-space BYTES] [--] [ARGS...]\n\n"
+    "usage: mi run FILE|LIB/PGM|PGM [--interpret | --translate] [--max-space BYTES]\n"
+    "              [--store PATH] [--libl LIB,LIB...] [--] [ARGS...]\n\n"
     "Run a program: FILE is MI text (assembled in memory) or a program template\n"
-    "(loaded and verified). ARGS are the program's arguments (services ARGC/ARGV);\n"
-    "write -- before the first one if it starts with '-'.\n\n"
+    "(loaded and verified); LIB/PGM or PGM (no such file, no '.') is a program in\n"
+    "the object store, PGM found through the library list. ARGS are the program's\n"
+    "arguments (services ARGC/ARGV); write -- before the first one if it starts\n"
+    "with '-'.\n\n"
     "  --interpret        run with the reference interpreter (the default)\n"
     "  --translate        run translated native code (needs the translator)\n"
     "  --max-space BYTES  limit on the total size of all spaces (default 1G);\n"
     "                     a K, M or G suffix multiplies by 1024, 1024^2, 1024^3\n"
+    "  --store PATH       the object store (default: $MI_STORE, else\n"
+    "                     $XDG_DATA_HOME/mi/store.db or ~/.local/share/mi/store.db)\n"
+    "  --libl A,B,C       the library list (default: $MI_LIBL, else MILIB)\n"
     "  --help             show this help\n\n"
     "Programs called with RSLVSP name are found as NAME.mi or NAME.mit in the\n"
-    "directory of FILE, then in each directory of MI_PATH (colon-separated).\n\n"
+    "directory of FILE, then in each directory of MI_PATH (colon-separated); for\n"
+    "a stored program, through the library list.\n\n"
     "exit status: the program's (0, or the value given to EXIT); 1 if FILE cannot\n"
     "be read, assembled or verified; 2 for a usage error; 3 when the program ends\n"
     "with an unhandled exception, reported on standard error as\n"
@@ -132,7 +140,7 @@ static char *program_name(const char *file) {
 }
 
 int mi_cmd_run(int argc, char **argv) {
-    const char *file = NULL;
+    const char *file = NULL, *store_opt = NULL, *libl_opt = NULL;
     uint64_t max_space = 0;
     int translate = 0, i = 1;
     for (; i < argc; i++) {
@@ -152,6 +160,10 @@ int mi_cmd_run(int argc, char **argv) {
             if (v == NULL) return mi_cli_usage_error("run", "--max-space needs a number of bytes");
             if (parse_size(v, &max_space) != 0)
                 return mi_cli_usage_error("run", "--max-space: '%s' is not a positive number of bytes", v);
+        } else if (strcmp(a, "--store") == 0 || strcmp(a, "--libl") == 0) {
+            if (i + 1 >= argc) return mi_cli_usage_error("run", "%s needs a value", a);
+            if (a[2] == 's') store_opt = argv[++i];
+            else libl_opt = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             return mi_cli_usage_error("run", "unknown option '%s'", a);
         } else if (file == NULL) {
@@ -172,7 +184,17 @@ int mi_cmd_run(int argc, char **argv) {
     mi_diag d = {{0}};
     uint8_t *buf;
     size_t n;
-    if (mi_cli_read_file(file, &buf, &n, &d) != MI_OK) {
+    mi_cli_store_run *sr = NULL;
+    char stored_name[16];
+    int from_store = mi_cli_store_is_target(file);
+    if (from_store) {
+        if (mi_cli_store_run_open(store_opt, libl_opt, &sr, &d) != MI_OK ||
+            mi_cli_store_run_find(sr, file, &buf, &n, stored_name, &d) != MI_OK) {
+            mi_cli_error("%s", d.msg);
+            mi_cli_store_run_close(sr);
+            return MI_EXIT_ERROR;
+        }
+    } else if (mi_cli_read_file(file, &buf, &n, &d) != MI_OK) {
         mi_cli_error("%s", d.msg);
         return MI_EXIT_ERROR;
     }
@@ -180,17 +202,22 @@ int mi_cmd_run(int argc, char **argv) {
     mi_template_init(&t);
     mi_status st = mi_cli_load_program(file, buf, n, &t);
     free(buf);
-    if (st != MI_OK) return MI_EXIT_ERROR;
+    if (st != MI_OK) {
+        mi_cli_store_run_close(sr);
+        return MI_EXIT_ERROR;
+    }
 
-    char *name = program_name(file);
+    char *name = from_store ? strdup(stored_name) : program_name(file);
     resolver_ctx rc;
     if (name == NULL || resolver_init(&rc, file) != 0) {
         free(name);
         mi_template_free(&t);
+        mi_cli_store_run_close(sr);
         mi_cli_error("out of memory");
         return MI_EXIT_ERROR;
     }
-    mi_resolver resolver = {resolve, &rc};
+    mi_resolver resolver = {resolve, &rc, 0};
+    if (from_store) resolver = *mi_cli_store_run_resolver(sr);
     mi_run_opts o;
     mi_run_opts_init(&o);
     o.argc = argc - i;
@@ -202,6 +229,7 @@ int mi_cmd_run(int argc, char **argv) {
         resolver_free(&rc);
         free(name);
         mi_template_free(&t);
+        mi_cli_store_run_close(sr);
         mi_cli_error("out of memory");
         return MI_EXIT_ERROR;
     }
@@ -224,6 +252,7 @@ int mi_cmd_run(int argc, char **argv) {
         status = MI_EXIT_ERROR;
     }
     free(res);
+    mi_cli_store_run_close(sr);
     resolver_free(&rc);
     free(name);
     mi_template_free(&t);

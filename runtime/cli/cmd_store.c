@@ -833,6 +833,7 @@ mi_status mi_cli_store_run_open(const char *store, const char *libl, mi_cli_stor
     }
     r->resolver.find = run_find;
     r->resolver.ctx = r;
+    r->resolver.fold_case = 1; /* store names are case-insensitive (mi-spec/store.md) */
     *out = r;
     return MI_OK;
 }

@@ -78,7 +78,7 @@ static void fx_run_opts(const char *text, const fx_prog *lib, const char *input,
     assert_non_null(fin);
     assert_non_null(fout);
     assert_non_null(ferr);
-    mi_resolver res = {fx_resolve, (void *)lib};
+    mi_resolver res = {fx_resolve, (void *)lib, 0};
     o.in = fin;
     o.out = fout;
     o.err = ferr;

@@ -135,7 +135,9 @@ static void parse_inputs(const char *text, prog_inputs *in) {
         else if ((v = directive(line, "; STDOUT-FILE:")) != NULL) in->stdout_file = strdup(v);
         else if ((v = directive(line, "; STDIN:")) != NULL) append(in, v, strlen(v), 1);
         else if ((v = directive(line, "; ARGS:")) != NULL) {
-            snprintf(in->argbuf, sizeof in->argbuf, "%s", v);
+            size_t vn = strlen(v) < sizeof in->argbuf - 1 ? strlen(v) : sizeof in->argbuf - 1;
+            memcpy(in->argbuf, v, vn);
+            in->argbuf[vn] = '\0';
             for (char *s = strtok(in->argbuf, " \t"); s != NULL && in->argc < 64; s = strtok(NULL, " \t"))
                 in->argv[in->argc++] = s;
         }
@@ -185,7 +187,7 @@ static void run_mode(const mi_template *t, const char *name, const prog_inputs *
     assert_non_null(fout);
     assert_non_null(ferr);
     assert_non_null(fhook);
-    mi_resolver res = {dir_resolve, (void *)ds};
+    mi_resolver res = {dir_resolve, (void *)ds, 0};
     mi_translate_opts to;
     mi_translate_opts_init(&to);
     to.err = fhook;
@@ -478,6 +480,65 @@ static void test_unhandled_in_callee(void **state) {
     fx_free(&r);
 }
 
+/* ADDSPP (inline in native code) at its edges, interpreted and translated: the
+ * offset may reach the size but not pass it or go below 0 (MCH0601, receiver
+ * unchanged), deltas of any size, an unset source (MCH3601). */
+static void test_addspp_edges(void **state) {
+    (void)state;
+    static const char prog[] = "DCL S SPCPTR\nDCL P SPCPTR\nDCL Z SPCPTR\n"
+                               "DCL D8 BIN(8)\nDCL U8 UBIN(8)\nDCL K BIN(4) INIT(1)\nDCL N BIN(4)\n"
+                               "DCL T CHAR(12)\nDCL ID CHAR(7)\nDCL DATA CHAR(1)\nDCL W BIN(4)\n"
+                               "        MONITOR *ALL, D, LAST, H\n"
+                               "        CRTS S, 10, 100\n"
+                               "        CPYP P, S\n"
+                               "D:      BX K, C1, C2, C3, C4, C5, C6, C7, C8\n"
+                               "C1:     ADDSPP P, S, 10\n" /* 10: one past the last byte */
+                               "        B SHOW\n"
+                               "C2:     ADDSPP P, S, 11\n"
+                               "        B SHOW\n"
+                               "C3:     CPYNV D8, -9223372036854775808\n"
+                               "        ADDSPP P, P, D8\n"
+                               "        B SHOW\n"
+                               "C4:     CPYNV D8, 9223372036854775807\n"
+                               "        ADDSPP P, P, D8\n"
+                               "        B SHOW\n"
+                               "C5:     CPYNV U8, 18446744073709551615\n"
+                               "        ADDSPP P, S, U8\n"
+                               "        B SHOW\n"
+                               "C6:     ADDSPP P, P, -10\n" /* back to 0 */
+                               "        B SHOW\n"
+                               "C7:     ADDSPP P, P, -1\n"
+                               "        B SHOW\n"
+                               "C8:     ADDSPP P, Z, 0\n"
+                               "SHOW:   SUBSPP N, P, S\n"
+                               "        CVTNC T, N\n"
+                               "        SVC 2, T\n"
+                               "LAST:   ADDN K, K, 1\n"
+                               "        CMPN.NH K, 8, D\n"
+                               "        RTX\n"
+                               "H:      RTVEXC ID, DATA, W\n"
+                               "        SVC 2, ID\n"
+                               "        B SHOW\n"
+                               "        CPYP Z, S\n"; /* never runs; makes Z a receiver (P1) */
+    static const char want[] = "10\nMCH0601\n10\nMCH0601\n10\nMCH0601\n10\nMCH0601\n10\n0\n"
+                               "MCH0601\n0\nMCH3601\n0\n";
+    fx_result r;
+    fx_run(prog, NULL, NULL, &r);
+    assert_int_equal(r.st, MI_OK);
+    assert_string_equal(r.out, want);
+    fx_free(&r);
+    if (!mi_tcc_available()) return;
+    mi_translate_stats st = {0};
+    mi_translate_opts to;
+    mi_translate_opts_init(&to);
+    to.stats = &st;
+    run_translated(prog, NULL, &to, &r);
+    assert_int_equal(st.translated, 1);
+    assert_int_equal(r.st, MI_OK);
+    assert_string_equal(r.out, want);
+    fx_free(&r);
+}
+
 /* ---- fallback and cache -------------------------------------------------------------- */
 
 static mi_status fail_compile(void *ctx, const mi_template *t, const char *name, uint8_t **image,
@@ -657,6 +718,7 @@ int main(void) {
         cmocka_unit_test(test_exception_position),
         cmocka_unit_test(test_percolation_mixed),
         cmocka_unit_test(test_unhandled_in_callee),
+        cmocka_unit_test(test_addspp_edges),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_suite),

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_store.h"
 #include "mi_machine.h"
+#include "mi_translate.h"
 
 static const char usage[] =
     "usage: mi run FILE|LIB/PGM|PGM [--interpret | --translate] [--max-space BYTES]\n"
@@ -176,10 +177,6 @@ int mi_cmd_run(int argc, char **argv) {
         if (i < argc) file = argv[i++];
         else return mi_cli_usage_error("run", "no program file");
     }
-    if (translate) {
-        mi_cli_error("run: --translate: the translator is not available in this build");
-        return MI_EXIT_ERROR;
-    }
 
     mi_diag d = {{0}};
     uint8_t *buf;
@@ -224,6 +221,13 @@ int mi_cmd_run(int argc, char **argv) {
     o.argv = argv + i;
     o.max_space = max_space;
     o.resolver = &resolver;
+    mi_translate_opts topts;
+    mi_exec_hook hook;
+    if (translate) {
+        mi_translate_opts_init(&topts); /* fallback: one line on stderr, then interpret */
+        mi_translate_hook_init(&hook, &topts);
+        o.hook = &hook;
+    }
     mi_run_result *res = malloc(sizeof *res);
     if (res == NULL) {
         resolver_free(&rc);

@@ -290,7 +290,7 @@ static mi_status check_outgoing(const sv_set *set, mi_diag *d) {
 
 /* The placeholder written first: a hex string no template can be expected to hold. */
 static void file_marker(const char content[65], char marker[65]) {
-    char seed[80];
+    char seed[96]; /* "file_sha256 marker " (19) + 64 hex + NUL */
     snprintf(seed, sizeof seed, "file_sha256 marker %s", content);
     mi_store_sha256_hex(seed, strlen(seed), marker);
 }

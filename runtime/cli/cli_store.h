@@ -32,6 +32,9 @@ mi_status mi_cli_store_run_find(mi_cli_store_run *r, const char *target, uint8_t
 /* The resolver RSLVSP uses: the same library list. Valid until close. */
 const mi_resolver *mi_cli_store_run_resolver(mi_cli_store_run *r);
 
+/* The open store (for the translation cache). Valid until close. */
+struct mi_store *mi_cli_store_run_store(mi_cli_store_run *r);
+
 void mi_cli_store_run_close(mi_cli_store_run *r); /* NULL is a no-op */
 
 #endif

@@ -1,10 +1,12 @@
-/* mi run FILE|LIB/PGM|PGM [--interpret] [--max-space N] [--store PATH] [--libl L] [--] [ARGS...] */
+/* mi run FILE|LIB/PGM|PGM [--interpret | --translate] [--max-space N] [--store PATH] [--libl L] [--] [ARGS...] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "cli_store.h"
+#include "cli_tr.h"
+#include "mi_store.h"
 #include "mi_machine.h"
 #include "mi_translate.h"
 
@@ -16,8 +18,11 @@ static const char usage[] =
     "the object store, PGM found through the library list. ARGS are the program's\n"
     "arguments (services ARGC/ARGV); write -- before the first one if it starts\n"
     "with '-'.\n\n"
-    "  --interpret        run with the reference interpreter (the default)\n"
-    "  --translate        run translated native code (needs the translator)\n"
+    "  --interpret        run with the reference interpreter (the default for FILE)\n"
+    "  --translate        run translated native code (the default for a stored\n"
+    "                     program, whose translation for this host is kept in the\n"
+    "                     store: made on first use, or again when the host, the\n"
+    "                     translator or the image's integrity changed)\n"
     "  --max-space BYTES  limit on the total size of all spaces (default 1G);\n"
     "                     a K, M or G suffix multiplies by 1024, 1024^2, 1024^3\n"
     "  --store PATH       the object store (default: $MI_STORE, else\n"
@@ -143,7 +148,7 @@ static char *program_name(const char *file) {
 int mi_cmd_run(int argc, char **argv) {
     const char *file = NULL, *store_opt = NULL, *libl_opt = NULL;
     uint64_t max_space = 0;
-    int translate = 0, i = 1;
+    int translate = -1, i = 1; /* -1: the default (stored: translate; FILE: interpret) */
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -183,7 +188,9 @@ int mi_cmd_run(int argc, char **argv) {
     size_t n;
     mi_cli_store_run *sr = NULL;
     char stored_name[16];
+    char stored_hash[33] = "";
     int from_store = mi_cli_store_is_target(file);
+    if (translate < 0) translate = from_store;
     if (from_store) {
         if (mi_cli_store_run_open(store_opt, libl_opt, &sr, &d) != MI_OK ||
             mi_cli_store_run_find(sr, file, &buf, &n, stored_name, &d) != MI_OK) {
@@ -191,6 +198,7 @@ int mi_cmd_run(int argc, char **argv) {
             mi_cli_store_run_close(sr);
             return MI_EXIT_ERROR;
         }
+        mi_store_xxh128_hex(buf, n, stored_hash);
     } else if (mi_cli_read_file(file, &buf, &n, &d) != MI_OK) {
         mi_cli_error("%s", d.msg);
         return MI_EXIT_ERROR;
@@ -223,8 +231,20 @@ int mi_cmd_run(int argc, char **argv) {
     o.resolver = &resolver;
     mi_translate_opts topts;
     mi_exec_hook hook;
+    mi_cli_trcache *tc = NULL, *tc_opt = NULL;
     if (translate) {
         mi_translate_opts_init(&topts); /* fallback: one line on stderr, then interpret */
+        if (from_store) {
+            /* The store keeps the translations (mi-spec/store.md): without libtcc
+             * there is no cache, and the hook says why it interprets. */
+            mi_store *s = mi_cli_store_run_store(sr);
+            if (mi_cli_trcache_open(s, "tcc", &tc, NULL) == MI_OK) {
+                mi_cli_trcache_set_first(tc, stored_hash);
+                if (mi_cli_trcache_open(s, "cc-O2", &tc_opt, NULL) == MI_OK)
+                    mi_cli_trcache_prefer(tc, tc_opt);
+                mi_cli_trcache_hook_opts(tc, &topts);
+            }
+        }
         mi_translate_hook_init(&hook, &topts);
         o.hook = &hook;
     }
@@ -233,6 +253,8 @@ int mi_cmd_run(int argc, char **argv) {
         resolver_free(&rc);
         free(name);
         mi_template_free(&t);
+        mi_cli_trcache_close(tc);
+        mi_cli_trcache_close(tc_opt);
         mi_cli_store_run_close(sr);
         mi_cli_error("out of memory");
         return MI_EXIT_ERROR;
@@ -256,6 +278,8 @@ int mi_cmd_run(int argc, char **argv) {
         status = MI_EXIT_ERROR;
     }
     free(res);
+    mi_cli_trcache_close(tc);
+    mi_cli_trcache_close(tc_opt);
     mi_cli_store_run_close(sr);
     resolver_free(&rc);
     free(name);

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli.h"
 #include "cli_store.h"
+#include "cli_tr.h"
 #include "mi_host.h"
 #include "mi_store.h"
 
@@ -23,13 +25,14 @@ static const char store_help[] =
 
 typedef struct opts {
     const char *store, *lib, *name, *out, *older, *libl;
-    int json, replace, all, all_hosts;
+    int json, replace, all, all_hosts, no_translate, opt;
     int npos;
     char **pos;
 } opts;
 
 /* allowed: letters of the options this command takes: l --lib, n --name,
- * o -o/--output, t --older-than, j --json, r --replace, a --all, h --all-hosts.
+ * o -o/--output, t --older-than, j --json, r --replace, a --all, h --all-hosts,
+ * N --no-translate, O --opt.
  * --store and --help are always accepted. Returns 0, 1 (help printed) or -1
  * (usage error printed). */
 static int parse(const char *cmd, const char *usage, int argc, char **argv, const char *allowed,
@@ -51,6 +54,8 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, cons
         {"--replace", 'r', 0, offsetof(opts, replace)},
         {"--all", 'a', 0, offsetof(opts, all)},
         {"--all-hosts", 'h', 0, offsetof(opts, all_hosts)},
+        {"--no-translate", 'N', 0, offsetof(opts, no_translate)},
+        {"--opt", 'O', 0, offsetof(opts, opt)},
     };
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {
@@ -247,14 +252,41 @@ static const char install_usage[] =
     "                 library must exist: mi crtlib LIB)\n"
     "  --name NAME    the program's name (default: FILE's base name without its\n"
     "                 extension, upper case)\n"
-    "  --replace      replace an existing program of that name\n";
+    "  --replace      replace an existing program of that name\n"
+    "  --no-translate do not translate it now (mi run translates on first use)\n"
+    "  --opt          also make the optimising tier's translation (the system C\n"
+    "                 compiler, $MI_CC or cc, at -O2), which mi run then prefers\n\n"
+    "The program is translated to native code for this host right after it is\n"
+    "stored (reason \"first install\"); if that fails, a warning says why and the\n"
+    "program is installed anyway (it runs interpreted).\n";
+
+/* Translate the stored lib/name (template hash) for this host, tier "tcc" or
+ * "cc-O2", with reason r. Failures are returned in d, nothing is printed. */
+static mi_status translate_stored(mi_store *s, const char *lib, const char *name,
+                                  const char *hash, const char *tier, mi_tr_reason r,
+                                  double *ms, mi_diag *d) {
+    mi_cli_trcache *c = NULL;
+    mi_status st = mi_cli_trcache_open(s, tier, &c, d);
+    if (st != MI_OK) return st;
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    st = mi_store_template(s, lib, name, &bytes, &n, d);
+    mi_template t;
+    mi_template_init(&t);
+    if (st == MI_OK) st = mi_template_load(bytes, n, &t, d);
+    if (st == MI_OK) st = mi_cli_trcache_translate(c, hash, &t, name, r, ms, d);
+    mi_template_free(&t);
+    free(bytes);
+    mi_cli_trcache_close(c);
+    return st;
+}
 
 int mi_cmd_install(int argc, char **argv) {
     prepare_signals();
     opts o;
     char usage[2048];
     snprintf(usage, sizeof usage, "%s%s", install_usage, store_help);
-    int p = parse("install", usage, argc, argv, "lnr", &o);
+    int p = parse("install", usage, argc, argv, "lnrNO", &o);
     if (p != 0) { opts_free(&o); return p > 0 ? MI_EXIT_OK : MI_EXIT_USAGE; }
     if (o.npos != 1) { opts_free(&o); return mi_cli_usage_error("install", "give one FILE"); }
     const char *file = o.pos[0];
@@ -289,6 +321,22 @@ int mi_cmd_install(int argc, char **argv) {
         if (st == MI_OK) {
             printf("installed %s/%s (template %s, %llu bytes)\n", info.lib, info.name, info.hash,
                    (unsigned long long)info.size);
+            for (int k = 0; k < 2 && !o.no_translate; k++) {
+                if (k == 1 && !o.opt) break;
+                const char *tier = k == 0 ? "tcc" : "cc-O2";
+                double ms = 0;
+                mi_diag td = {{0}};
+                mi_status ts = translate_stored(s, info.lib, info.name, info.hash, tier,
+                                                MI_TR_FIRST_INSTALL, &ms, &td);
+                if (ts == MI_OK)
+                    printf("translated for this host (tier %s, %.0f ms)\n", tier, ms);
+                else if (k == 0)
+                    fprintf(stderr, "mi: warning: %s/%s not translated (%s); it will be "
+                            "interpreted\n", info.lib, info.name, td.msg);
+                else
+                    fprintf(stderr, "mi: warning: no optimised translation of %s/%s (%s); "
+                            "keeping the tcc translation\n", info.lib, info.name, td.msg);
+            }
             mi_store_obj_clear(&info);
             status = MI_EXIT_OK;
         } else {
@@ -848,8 +896,156 @@ mi_status mi_cli_store_run_find(mi_cli_store_run *r, const char *target, uint8_t
 
 const mi_resolver *mi_cli_store_run_resolver(mi_cli_store_run *r) { return &r->resolver; }
 
+mi_store *mi_cli_store_run_store(mi_cli_store_run *r) { return r->s; }
+
 void mi_cli_store_run_close(mi_cli_store_run *r) {
     if (r == NULL) return;
     mi_store_close(r->s);
     free(r);
+}
+
+/* ---- host / retranslate ------------------------------------------------------------------- */
+
+static const char host_usage[] =
+    "usage: mi host [--json] [--opt]\n\n"
+    "Print this host's fingerprint: the text that native translations are kept\n"
+    "under (architecture, OS and C library, the CPU features generated code may\n"
+    "use, libtcc, tier, translator and runtime-table versions, and the value of\n"
+    "MI_HOST_SALT, which makes a process act as another host), then its key\n"
+    "(xxh3-128 of the text). --opt: the optimising tier's (cc-O2) fingerprint.\n\n"
+    "  --json         one JSON object with every field, the text and the key\n"
+    "  --opt          the cc-O2 tier instead of tcc\n"
+    "  --help         show this help\n";
+
+int mi_cmd_host(int argc, char **argv) {
+    opts o;
+    int p = parse("host", host_usage, argc, argv, "jO", &o);
+    if (p != 0) { opts_free(&o); return p > 0 ? MI_EXIT_OK : MI_EXIT_USAGE; }
+    if (o.npos != 0 || o.store != NULL) {
+        opts_free(&o);
+        return mi_cli_usage_error("host", "takes no operands");
+    }
+    mi_host_fp fp;
+    mi_diag d = {{0}};
+    mi_status st = mi_host_fingerprint(o.opt ? "cc-O2" : "tcc", &fp, &d);
+    if (st != MI_OK && st != MI_E_UNSUPPORTED) {
+        opts_free(&o);
+        return fail(&d, st);
+    }
+    if (o.json) {
+        char json[MI_HOST_JSON_MAX];
+        mi_host_describe_json(&fp, json, sizeof json);
+        printf("%s\n", json);
+    } else {
+        char text[MI_HOST_TEXT_MAX], key[33];
+        mi_host_fingerprint_text(&fp, text, sizeof text);
+        mi_host_key(&fp, key);
+        printf("%s\nkey %s\n", text, key);
+        if (st == MI_E_UNSUPPORTED) printf("(no native code on this host: %s)\n", d.msg);
+    }
+    opts_free(&o);
+    return finish_output(MI_EXIT_OK);
+}
+
+typedef struct rt_item {
+    char lib[MI_STORE_NAME_MAX + 1], name[MI_STORE_NAME_MAX + 1], hash[33];
+} rt_item;
+typedef struct rt_acc {
+    rt_item *v;
+    size_t n, cap;
+} rt_acc;
+
+static int collect_obj(void *ctx, const mi_store_obj *ob) {
+    rt_acc *a = ctx;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].hash, ob->hash) == 0) return 0; /* one translation per template */
+    if (a->n == a->cap) {
+        size_t nc = a->cap ? a->cap * 2 : 16;
+        rt_item *nv = realloc(a->v, nc * sizeof *nv);
+        if (nv == NULL) return 1;
+        a->v = nv;
+        a->cap = nc;
+    }
+    rt_item *it = &a->v[a->n++];
+    memcpy(it->lib, ob->lib, sizeof it->lib);
+    memcpy(it->name, ob->name, sizeof it->name);
+    memcpy(it->hash, ob->hash, sizeof it->hash);
+    return 0;
+}
+
+static const char retranslate_usage[] =
+    "usage: mi retranslate [LIB[/PGM] | --all] [--opt] [--store PATH]\n\n"
+    "Translate stored programs for this host again, replacing their translations\n"
+    "(reason \"forced\"): one program, every program of LIB, or with --all (the\n"
+    "default) every program in the store. A program whose template is shared is\n"
+    "translated once. On a terminal, a progress line is shown on standard error.\n\n"
+    "  --opt          the optimising tier (system C compiler at -O2) instead of tcc\n";
+
+int mi_cmd_retranslate(int argc, char **argv) {
+    prepare_signals();
+    opts o;
+    char usage[2048];
+    snprintf(usage, sizeof usage, "%s%s", retranslate_usage, store_help);
+    int p = parse("retranslate", usage, argc, argv, "aO", &o);
+    if (p != 0) { opts_free(&o); return p > 0 ? MI_EXIT_OK : MI_EXIT_USAGE; }
+    if (o.npos > 1 || (o.npos == 1 && o.all)) {
+        opts_free(&o);
+        return mi_cli_usage_error("retranslate", "give LIB, LIB/PGM or --all");
+    }
+    mi_diag d = {{0}};
+    mi_qname q = {"", ""};
+    if (o.npos == 1 && mi_store_parse_libspec(o.pos[0], &q, &d) != MI_OK) {
+        opts_free(&o);
+        mi_cli_error("retranslate: %s", d.msg);
+        return MI_EXIT_USAGE;
+    }
+    mi_store *s = open_store(o.store, 0);
+    if (s == NULL) { opts_free(&o); return MI_EXIT_ERROR; }
+    rt_acc acc = {NULL, 0, 0};
+    mi_status st;
+    if (q.pgm[0] != '\0') {
+        mi_store_obj ob;
+        st = mi_store_get(s, q.lib, q.pgm, &ob, &d);
+        if (st == MI_OK) {
+            if (collect_obj(&acc, &ob) != 0) st = mi_diag_set(&d, MI_E_NOMEM, "out of memory");
+            mi_store_obj_clear(&ob);
+        }
+    } else {
+        st = mi_store_list(s, q.lib[0] ? q.lib : NULL, collect_obj, &acc, &d);
+    }
+    const char *tier = o.opt ? "cc-O2" : "tcc";
+    int tty = isatty(STDERR_FILENO);
+    uint64_t done = 0, failed = 0;
+    for (size_t i = 0; i < acc.n && st == MI_OK; i++) {
+        if (tty) {
+            fprintf(stderr, "\r[%zu/%zu] %s/%-10s", i + 1, acc.n, acc.v[i].lib, acc.v[i].name);
+            fflush(stderr);
+        }
+        mi_diag td = {{0}};
+        mi_status ts = translate_stored(s, acc.v[i].lib, acc.v[i].name, acc.v[i].hash, tier,
+                                        MI_TR_FORCED, NULL, &td);
+        if (ts == MI_OK) {
+            done++;
+        } else {
+            if (tty) fputc('\n', stderr);
+            fprintf(stderr, "mi: %s/%s not translated: %s\n", acc.v[i].lib, acc.v[i].name,
+                    td.msg);
+            failed++;
+            if (ts == MI_E_UNSUPPORTED && i == 0 && acc.n > 1) {
+                /* the tier itself is missing (no libtcc, no compiler): stop here */
+                failed = acc.n - done;
+                break;
+            }
+        }
+    }
+    if (tty && acc.n > 0) fputc('\n', stderr);
+    if (st == MI_OK)
+        printf("retranslated %llu program%s for this host (tier %s)%s\n",
+               (unsigned long long)done, done == 1 ? "" : "s", tier,
+               failed > 0 ? "; some failed" : "");
+    free(acc.v);
+    mi_store_close(s);
+    opts_free(&o);
+    if (st != MI_OK) return finish_output(fail(&d, st));
+    return finish_output(failed > 0 ? MI_EXIT_ERROR : MI_EXIT_OK);
 }

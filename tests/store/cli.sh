@@ -90,7 +90,8 @@ expect 1 "$MI" restore other.db && err_has "not an MI save file"
 expect 1 "$MI" restore demo.misav && err_has "already exist" && err_has "nothing was restored"
 expect 0 "$MI" restore demo.misav --store fresh.db && out_has "FILE.sha256 matches"
 expect 0 "$MI" verify --store fresh.db && out_has "clean"
-strip() { sed -e 's/"store":"[^"]*"//' -e 's/"shared":[0-9]*//g'; }
+# native translations are never saved: the restored store has none yet
+strip() { sed -e 's/"store":"[^"]*"//' -e 's/"shared":[0-9]*//g' -e 's/"translations":[0-9]*,"native_bytes":[0-9]*//g'; }
 [ "$(state --store fresh.db | strip)" = "$(state DEMO | strip)" ] ||
     fail "restored library differs"
 expect 0 "$MI" restore demo.misav --lib COPY && out_has "restored"

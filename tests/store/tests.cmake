@@ -3,8 +3,10 @@
 # (concurrency), kill -9 during install/restore/delete (killtest), a full disk
 # (fulldisk), single-byte flips of a save file (flips), an independent reader of the
 # save-file format (reader), and the conformance suite through save and restore
-# (roundtrip; skipped, status 77, while mi run cannot run stored programs).
-foreach(t cli concurrency killtest fulldisk flips reader roundtrip)
+# (roundtrip; skipped, status 77, while mi run cannot run stored programs), and
+# native translations kept in the store (translate: install, new host, gc,
+# integrity failure, concurrent first runs, retranslate, translated = interpreted).
+foreach(t cli concurrency killtest fulldisk flips reader roundtrip translate)
   add_test(NAME store/${t} COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/${t}.sh $<TARGET_FILE:mi>)
   set_tests_properties(store/${t} PROPERTIES LABELS store TIMEOUT 1200 SKIP_RETURN_CODE 77)
 endforeach()

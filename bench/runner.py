@@ -38,6 +38,7 @@ INSTALL_SIZES = {"full": [1000, 10000, 100000], "quick": [1000, 10000]}
 STORE_SIZES = {"full": [10, 10000, 100000], "quick": [10, 100]}
 
 REF = "C gcc -O2"
+INSTALL_TCC = "mi install (asm + verify + tcc + store)"
 MI_TCC = "MI translated (tcc)"
 
 
@@ -306,10 +307,18 @@ class MiModes:
             else:
                 self.store_why = why
         self.stored_tcc_ok, self.stored_tcc_why = False, "needs the translator and mi run --store"
+        self.stored_tcc_cached = False
         if self.store_ok and self.tcc_ok:
             cmd = self.stored("HELLO", ["--translate"])
             probe(cmd)  # the first run may translate and keep the image
             self.stored_tcc_ok, self.stored_tcc_why = probe(cmd)
+            shown = sh([mi, "show", "--store", self.db, "MILIB/HELLO"]).stdout
+            m = re.search(rb"native\s+(\d+)\s+translation", shown)
+            self.stored_tcc_cached = bool(m and int(m.group(1)) > 0)
+            if self.stored_tcc_ok and not self.stored_tcc_cached:
+                env.add_note("the object store keeps no native translation after "
+                             "`mi run --store DB --translate` (mi show: 0 translations), so every "
+                             "translated run from the store translates its programs again")
         # The optimising tier: mi install --opt (cc -O2), run from the store.
         self.opt_ok, self.opt_why = False, "mi install has no --opt option"
         if "--opt" in env.mi_help("install"):
@@ -319,6 +328,13 @@ class MiModes:
                 ok, why = self.install_all(self.db_opt, ["--opt"])
                 self.opt_ok, self.opt_why = probe(self.stored("HELLO", self.opt_run_flags(),
                                                               self.db_opt)) if ok else (False, why)
+                # mi install --opt keeps the program (with the tcc tier only) when the C
+                # compiler fails: then this row would time the tcc tier under another name.
+                shown = sh([mi, "show", "--store", self.db_opt, "MILIB/FIB"]).stdout
+                if self.opt_ok and b"tier=cc-O2" not in shown:
+                    self.opt_ok = False
+                    self.opt_why = ("mi install --opt stored no cc -O2 translation (see mi show "
+                                    "--store " + self.db_opt + " MILIB/FIB)")
 
     def opt_run_flags(self):
         return ["--translate"] if self.has_translate_opt else []
@@ -344,7 +360,7 @@ class MiModes:
         src = lambda w: os.path.join(BENCH, "mi", w + ".mi")
         stored_name = lambda w: w.upper()
         out = [Impl("MI interpreted", lambda w: [mi, "run", "--interpret", src(w), "--"])]
-        if self.stored_tcc_ok:
+        if self.stored_tcc_ok and self.stored_tcc_cached:
             out.append(Impl(MI_TCC,
                             lambda w: self.stored(stored_name(w), ["--translate"]) + ["--"]))
         elif self.tcc_ok:
@@ -371,7 +387,7 @@ class MiModes:
     def describe(self):
         mi = "mi"
         rows = [("MI interpreted", f"{mi} run --interpret bench/mi/W.mi N")]
-        if self.stored_tcc_ok:
+        if self.stored_tcc_ok and self.stored_tcc_cached:
             rows.append((MI_TCC, f"{mi} install bench/mi/W.mi (into a bench store), then "
                                  f"{mi} run --store DB --translate W N"))
         elif self.tcc_ok:
@@ -382,6 +398,9 @@ class MiModes:
                          + " ".join(self.opt_run_flags()) + " W N"))
         if self.store_ok:
             rows.append(("MI stored, interpreted", f"{mi} run --store DB --interpret HELLO"))
+        if self.stored_tcc_ok:
+            rows.append(("MI stored, translated (tcc)", f"{mi} run --store DB --translate HELLO"
+                         + ("" if self.stored_tcc_cached else " (translates at every run)")))
         return rows
 
 
@@ -486,22 +505,45 @@ def gen_program(k):
     return "\n".join(out) + "\n"
 
 
-def find_emit_c(env, src):
-    """A command printing the C the translator generates for src, or None. Tried in order;
-    the first whose output holds the entry point's name wins. MI_EMIT_C overrides: a command
-    line in which {} stands for the file."""
+def emit_c(env, src, out):
+    """Writes the C unit the translator generates for src (the prelude and the program, as the
+    optimising tier compiles it) to out; returns a description of how, or None if this mi
+    offers no way. MI_EMIT_C='CMD ... {}' (printing the C for file {}) overrides. Otherwise
+    `mi install --opt` runs with MI_CC set to a stand-in compiler that keeps a copy of its C
+    input and fails (so mi installs the program without that tier)."""
     mi = env.mi
-    cands = []
     if os.environ.get("MI_EMIT_C"):
-        cands.append(os.environ["MI_EMIT_C"].split())
-    cands += [[mi, "translate", "--emit-c", "{}"], [mi, "translate", "-c", "{}"],
-              [mi, "translate", "{}"], [mi, "cgen", "{}"], [mi, "dis", "--c", "{}"],
-              [mi, "asm", "--emit-c", "{}"]]
-    for c in cands:
-        r = sh([src if a == "{}" else a for a in c])
-        if r.returncode == 0 and b"mi_entry" in r.stdout:
-            return c
+        r = sh([src if a == "{}" else a for a in os.environ["MI_EMIT_C"].split()])
+        if r.returncode == 0 and r.stdout:
+            with open(out, "wb") as fh:
+                fh.write(r.stdout)
+            return "MI_EMIT_C"
+        return None
+    if "--opt" not in env.mi_help("install"):
+        return None
+    wrapper = os.path.join(env.work, "install", "keep-c.sh")
+    with open(wrapper, "w") as fh:
+        fh.write('#!/bin/sh\n# stand-in for cc: keep the C unit, compile nothing\n'
+                 'for a; do case $a in *.c) cp "$a" "$MI_BENCH_C_OUT" ;; esac; done\nexit 1\n')
+    os.chmod(wrapper, 0o755)
+    db = os.path.join(env.work, "install", "emit.db")
+    for x in (db, db + "-wal", db + "-shm", db + "-journal", out):
+        if os.path.exists(x):
+            os.remove(x)
+    envv = dict(os.environ, MI_CC=wrapper, MI_BENCH_C_OUT=out)
+    try:
+        subprocess.run([mi, "install", "--opt", "--store", db, src],
+                       capture_output=True, env=envv, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if os.path.exists(out) and os.path.getsize(out) > 0:
+        return "mi install --opt with MI_CC set to a stand-in that keeps the C"
     return None
+
+
+# The options the optimising tier gives cc (runtime/cli/tr_cache.c), without the link step.
+CC_FLAGS = ["-fPIC", "-nostdlib", "-nostdinc", "-ffreestanding", "-ffp-contract=off",
+            "-fno-strict-aliasing", "-fwrapv", "-fno-stack-protector", "-w", "-c"]
 
 
 def bench_install(env, modes, sizes, rounds):
@@ -519,18 +561,23 @@ def bench_install(env, modes, sizes, rounds):
     for x in (db, db + "-wal", db + "-shm", db + "-journal"):
         if os.path.exists(x):
             os.remove(x)
-    cmds = {
-        "mi asm (assemble + verify)": lambda k: [mi, "asm", files[k], "-o", files[k] + "t"],
-        "mi install (assemble + verify + store)":
-            lambda k: [mi, "install", "--replace", "--store", db, files[k]],
-    }
+    install_help = env.mi_help("install")
+    cmds = {"mi asm (assemble + verify)": lambda k: [mi, "asm", files[k], "-o", files[k] + "t"]}
+    if "--no-translate" in install_help:
+        # mi install translates (tcc tier) as it stores; --no-translate only stores.
+        cmds["mi install --no-translate (asm + verify + store)"] = \
+            lambda k: [mi, "install", "--no-translate", "--replace", "--store", db, files[k]]
+        cmds[INSTALL_TCC] = lambda k: [mi, "install", "--replace", "--store", db, files[k]]
+    else:
+        cmds["mi install (asm + verify + store)"] = \
+            lambda k: [mi, "install", "--replace", "--store", db, files[k]]
     if modes.tcc_ok:
         cmds["mi run --translate (asm + verify + tcc + run)"] = \
             lambda k: [mi, "run", "--translate", files[k]]
     else:
         env.add_note(f"install: translation rows skipped: {modes.tcc_why}")
-    if "--opt" in env.mi_help("install"):
-        cmds["mi install --opt (+ cc -O2)"] = \
+    if "--opt" in install_help:
+        cmds["mi install --opt (+ tcc + cc -O2 + store)"] = \
             lambda k: [mi, "install", "--opt", "--replace", "--store", db, files[k]]
     # Correctness of the generated programs: the interpreter (and translator) agree.
     for k in sizes:
@@ -546,36 +593,55 @@ def bench_install(env, modes, sizes, rounds):
                 print("FAIL install: translated and interpreted "
                       f"{os.path.basename(files[k])} differ")
                 ok = False
-    emit = find_emit_c(env, files[sizes[0]])
-    if emit is None:
-        env.add_note("install: gcc -O0/-O2 and tcc compiling the translator's C skipped: no way to "
-                     "print the generated C (tried mi translate --emit-c FILE and others; set "
-                     "MI_EMIT_C='mi ... {}')")
+    how = None
+    for k in sizes[:1] if env.args.quick else sizes:
+        how = emit_c(env, files[k], files[k][:-3] + ".c")
+        if how is None:
+            break
+    if how is None:
+        env.add_note("install: gcc -O0/-O2 and tcc compiling the translator's C skipped: this mi "
+                     "offers no way to get the generated C (mi install --opt, or "
+                     "MI_EMIT_C='CMD {}')")
     else:
-        for k in sizes:
-            r = sh([files[k] if a == "{}" else a for a in emit])
-            with open(files[k][:-3] + ".c", "wb") as fh:
-                fh.write(r.stdout)
         for name, cc in (("tcc -c (translator's C)", ["tcc"]),
                          ("gcc -O0 -c (translator's C)", ["gcc", "-O0"]),
                          ("gcc -O2 -c (translator's C)", ["gcc", "-O2"])):
             if shutil.which(cc[0]):
-                cmds[name] = lambda k, cc=cc: cc + ["-c", "-fPIC", "-w", "-o", files[k][:-3] + ".o",
-                                                  files[k][:-3] + ".c"]
+                flags = ["-nostdlib", "-nostdinc", "-c"] if cc[0] == "tcc" else CC_FLAGS
+                cmds[name] = lambda k, cc=cc, flags=flags: cc + flags + [
+                    "-o", files[k][:-3] + ".o", files[k][:-3] + ".c"]
     # Prime the store so that every timed install replaces.
     for k in sizes:
         sh([mi, "install", "--replace", "--store", db, files[k]])
+    # Each step's time at the next size is projected linearly from the size before: beyond
+    # SLOW seconds it is timed once, beyond TOO_SLOW not at all (gcc -O2 on the C of 100k
+    # generated instructions takes many minutes); a note says so.
+    slow, too_slow = (2.0, 2.0) if env.args.quick else (5.0, 120.0)
     rows = {name: {} for name in cmds}
     for k in sizes:
-        samples = {name: [] for name in cmds}
-        for _ in range(rounds):
-            for name, c in cmds.items():
+        active = {}
+        for name in cmds:
+            if env.args.quick and k != sizes[0] and ("--opt" in name or "(translator's C)" in name):
+                continue  # C compilers on big units: not for CI
+            prev = [(j, rows[name][j]) for j in sizes if j < k and j in rows[name]]
+            proj = prev[-1][1].median("wall") * k / prev[-1][0] if prev else 0.0
+            if proj > too_slow:
+                env.add_note(f"install: '{name}' not timed at {k:,} instructions: it took "
+                             f"{fmt_time(prev[-1][1].median('wall'))} at {prev[-1][0]:,}")
+                continue
+            active[name] = 1 if proj > slow else rounds
+        samples = {name: [] for name in active}
+        for r in range(rounds):
+            for name, n in active.items():
+                if r >= n:
+                    continue
+                c = cmds[name]
                 wall, cpu, st = run_timed(c(k), 1)
-                if any(s != 0 for s in st):
+                if any(x != 0 for x in st):
                     print(f"FAIL install: {name} failed on {k} instructions: {' '.join(c(k))}")
                     ok = False
                 samples[name].append((wall, cpu))
-        for name in cmds:
+        for name in active:
             rows[name][k] = Stat(samples[name])
     return rows, ok
 
@@ -609,12 +675,14 @@ def populate_store(env, size):
 
     print(f"  populating a store with {size} programs ...", flush=True)
     must([mi, "install", "--store", tmp, hello])
+    # The other programs are only there to be many: no need to translate them.
+    quiet = ["--no-translate"] if "--no-translate" in env.mi_help("install") else []
     if size < 100:
         for i in range(size):
             p = os.path.join(sdir, f"P{i:04d}.mi")
             with open(p, "w") as fh:
                 fh.write(f"        SVC 2, 'program {i}'\n")
-            must([mi, "install", "--store", tmp, "--lib", "MILIB", p])
+            must([mi, "install", *quiet, "--store", tmp, "--lib", "MILIB", p])
     else:
         sav = os.path.join(sdir, "base100.sav")
         if not os.path.exists(sav):
@@ -626,7 +694,7 @@ def populate_store(env, size):
                 p = os.path.join(sdir, f"P{i:04d}.mi")
                 with open(p, "w") as fh:
                     fh.write(f"        SVC 2, 'program {i}'\n")
-                must([mi, "install", "--store", base, "--lib", "BASE", p])
+                must([mi, "install", *quiet, "--store", base, "--lib", "BASE", p])
             for x in (sav, sav + ".sha256"):
                 if os.path.exists(x):
                     os.remove(x)
@@ -895,7 +963,7 @@ def targets(rep, results, install_rows, store_rows):
         lines.append(s)
     if install_rows:
         for name, per in install_rows.items():
-            if name.startswith("mi install") and 10000 in per:
+            if name.startswith("mi install") and "--opt" not in name and 10000 in per:
                 t = per[10000].median("wall")
                 lines.append(f"install of 10k instructions ({name}): {fmt_time(t)} wall "
                              f"(target <= 50 ms): {verdict(t <= 0.05)}")

@@ -497,7 +497,9 @@ static void check_insn(vstate *v, uint32_t k) {
     const mi_template *t = v->t;
     const mi_insn *in = &t->insns[k];
     const mi_opinfo *info = &mi_opinfo_table[in->op];
-    const mi_operand *ops = &t->opnds[in->first];
+    /* A template whose instructions take no operands has no operand table (NULL):
+     * form the pointer only when there is something to point at. */
+    const mi_operand *ops = in->nopnds ? &t->opnds[in->first] : NULL;
     char buf[64];
     unsigned allowed = ((info->flags & MI_F_ROUND) ? MI_MOD_ROUND : 0u) |
                        ((info->flags & MI_F_COND) ? MI_MOD_COND_MASK : 0u);

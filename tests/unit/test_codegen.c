@@ -280,7 +280,8 @@ static void build(mi_op op, int mods, int fam, tcase *cs, int ncase, gen *g, uin
         mi_exc e = MI_EXC_NONE;
         if (relem && (c->ri < 1 || c->ri > 2)) e = MI_EXC_MCH0603;
         else if (elem && (c->ai < 1 || c->ai > 2)) e = MI_EXC_MCH0603;
-        uint8_t *rp = r + (relem ? (c->ri - 1) * rs : 0);
+        /* only an in-range element index picks a place in r (an out-of-range one raised above) */
+        uint8_t *rp = r + (relem && e == MI_EXC_NONE ? (size_t)(c->ri - 1) * rs : 0);
         if (e == MI_EXC_NONE) {
             int cmp;
             switch (op) {

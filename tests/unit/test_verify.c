@@ -416,6 +416,13 @@ static void test_counts_and_mods(void **state) {
     fx_label(&t, "l1", 1);
     vok(&t);
 
+    /* Regression (CI fuzz_asm, UBSan "applying zero offset to null pointer"): a program
+     * whose instructions take no operands has no operand table at all. */
+    mini(&t);
+    fx_insn(&t, MI_OP_RTX, 0, NULL, 0);
+    assert_null(t.opnds);
+    vok(&t);
+
     mini(&t);
     FX_INSN(&t, MI_OP_CPYBLA, MI_MOD_ROUND, fx_o(CH), fx_o(CH));
     vfail(&t, "instruction 1 (CPYBLA): modifier bits 0x08 not allowed (no .R form)");

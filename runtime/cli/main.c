@@ -25,7 +25,7 @@ static void print_help(FILE *f) {
                "       mi --help | --version\n\n"
                "MI: a machine interface in the tradition of System/38 and AS/400.\n\n"
                "commands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nexit status:\n"
                "  0..255  the program's own status (mi run): 0, or the value given to EXIT;\n"
                "          0 for the other commands when they succeed\n"

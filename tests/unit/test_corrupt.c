@@ -1,6 +1,7 @@
 /* Corruption: for valid templates (built in C, covering every section, operand kind,
- * SOURCE and unknown non-critical sections) and every .mit file in tests/conformance,
- * truncate at every offset and damage every byte. Without a checksum fix every
+ * SOURCE and unknown non-critical sections), every conformance program assembled, and
+ * the prepared .mit files in tests/conformance, truncate at every offset and damage
+ * every byte (sampled for the suite's files). Without a checksum fix every
  * damaged template must be refused with a message. With the checksum recomputed (so
  * the structural checks are reached) each must be refused with a message or load, and
  * whatever decodes must re-encode to exactly the same bytes. Never a crash or leak
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 #include <glob.h>
 #include "tmpl_fixture.h"
+#include "mi_asm.h"
 
 #ifndef MI_SOURCE_DIR
 #define MI_SOURCE_DIR "."
@@ -141,31 +143,67 @@ static void test_tiny(void **state) {
     corrupt_template("tiny", build_tiny);
 }
 
+static uint8_t *read_file(const char *path, size_t *np) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    uint8_t *b = NULL;
+    size_t n = 0, cap = 0, r;
+    do {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            b = realloc(b, cap);
+            assert_non_null(b);
+        }
+        r = fread(b + n, 1, cap - n, f);
+        n += r;
+    } while (r > 0);
+    fclose(f);
+    *np = n;
+    return b;
+}
+
+/* Real templates: every program of the conformance suite, its callees and the examples
+ * that assembles (a few are meant not to), plus the prepared .mit files (some of them
+ * deliberately invalid). Sampled: every offset of every file would take minutes under
+ * ASan. A file that is not itself valid still must never crash anything. */
 static void test_conformance_files(void **state) {
     (void)state;
-    glob_t g;
-    if (glob(MI_SOURCE_DIR "/tests/conformance/*.mit", 0, NULL, &g) != 0) return; /* none yet */
-    for (size_t i = 0; i < g.gl_pathc; i++) {
-        FILE *f = fopen(g.gl_pathv[i], "rb");
-        assert_non_null(f);
-        uint8_t *b = NULL;
-        size_t n = 0, cap = 0, r;
-        do {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 4096;
-                b = realloc(b, cap);
-                assert_non_null(b);
+    static const char *const patterns[] = {
+        MI_SOURCE_DIR "/tests/conformance/*.mi", MI_SOURCE_DIR "/tests/conformance/lib/*.mi",
+        MI_SOURCE_DIR "/examples/*.mi",          MI_SOURCE_DIR "/tests/conformance/*.mit",
+        MI_SOURCE_DIR "/tests/conformance/lib/*.mit",
+    };
+    unsigned assembled = 0, prepared = 0;
+    for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
+        glob_t g;
+        if (glob(patterns[p], 0, NULL, &g) != 0) continue;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            size_t n = 0;
+            uint8_t *b = read_file(g.gl_pathv[i], &n);
+            size_t len = strlen(g.gl_pathv[i]);
+            if (len > 3 && strcmp(g.gl_pathv[i] + len - 3, ".mi") == 0) {
+                uint8_t *t = NULL;
+                size_t tn = 0;
+                mi_asm_opts o;
+                mi_asm_opts_init(&o);
+                o.embed_source = (int)(i % 2); /* with and without the source section */
+                if (mi_asm_assemble((const char *)b, n, &o, &t, &tn, NULL) == MI_OK) {
+                    corrupt_all(g.gl_pathv[i], t, tn, 64);
+                    assembled++;
+                }
+                free(t);
+            } else {
+                corrupt_all(g.gl_pathv[i], b, n, 64);
+                prepared++;
             }
-            r = fread(b + n, 1, cap - n, f);
-            n += r;
-        } while (r > 0);
-        fclose(f);
-        /* Sampled: every offset of every file would take minutes under ASan. A file
-         * that is not itself valid still must never crash anything. */
-        corrupt_all(g.gl_pathv[i], b, n, 64);
-        free(b);
+            free(b);
+        }
+        globfree(&g);
     }
-    globfree(&g);
+    /* the suite has well over a hundred programs; a broken glob must not pass silently */
+    if (assembled < 100) fprintf(stderr, "only %u conformance templates assembled\n", assembled);
+    assert_true(assembled >= 100);
+    assert_true(prepared >= 1);
 }
 
 int main(void) {

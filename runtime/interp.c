@@ -5,6 +5,8 @@
  * handler either continues with the next instruction (vmbreak), branches (sets
  * pc), or sets rc and goes to `raise`, which asks the machine for a monitor and
  * either resumes at its handler or ends the invocation. */
+#include <math.h>
+#include <string.h>
 #include "interp_int.h"
 
 #ifdef MI_INTERP_SWITCH
@@ -23,38 +25,76 @@
 
 /* ---- fast integer operands ------------------------------------------------ */
 
-static inline mi_exc f_elem(uint8_t *const *base, const dfast *o, uint8_t **p) {
+/* The element's address past the array's first byte p (FM_E, FM_BE). */
+static inline mi_exc f_index(uint8_t *const *base, const dfast *o, uint8_t *p, uint8_t **out) {
     int64_t i = o->xm == FM_IMM ? o->imm : mi_fast_ld(o->xit, base[o->xarea] + o->xoff);
     if (i < 1 || i > (int64_t)o->nelem) return MI_EXC_MCH0603;
-    *p = base[o->area] + o->off + (uint64_t)(i - 1) * o->esize;
+    *out = p + (uint64_t)(i - 1) * o->esize;
     return MI_EXC_NONE;
 }
 
-static inline mi_exc f_get(uint8_t *const *base, const dfast *o, int64_t *v) {
+/* A BASED operand (FM_B, FM_BE): the pointer and space bounds first, then the
+ * index — the order of mi_interp_addr. */
+static inline __attribute__((always_inline)) mi_exc f_based(uint8_t *const *base, const dfast *o,
+                                                            uint8_t **p) {
+    const mi_spcptr *sp = (const mi_spcptr *)(const void *)(base[o->area] + o->poff);
+    uint8_t *q;
+    mi_exc e = mi_machine_based(sp, o->extent, o->off, &q);
+    if (e != MI_EXC_NONE) return e;
+    if (o->m == FM_B) {
+        *p = q;
+        return MI_EXC_NONE;
+    }
+    return f_index(base, o, q, p);
+}
+
+/* The address of a storage operand (every mode but FM_IMM). Handlers resolve the
+ * receiver's address before reading the sources, so that a bad receiver index or
+ * pointer is found in the same order as on the generic path (operands in order,
+ * then the operation). */
+static inline __attribute__((always_inline)) mi_exc f_addr(uint8_t *const *base, const dfast *o, uint8_t **p) {
+    if (o->m == FM_D) {
+        *p = base[o->area] + o->off;
+        return MI_EXC_NONE;
+    }
+    if (o->m == FM_E) return f_index(base, o, base[o->area] + o->off, p);
+    return f_based(base, o, p);
+}
+
+static inline __attribute__((always_inline)) mi_exc f_get(uint8_t *const *base, const dfast *o, int64_t *v) {
     uint8_t *p;
     if (o->m == FM_IMM) {
         *v = o->imm;
         return MI_EXC_NONE;
     }
-    if (o->m == FM_D) {
-        p = base[o->area] + o->off;
-    } else {
-        mi_exc e = f_elem(base, o, &p);
-        if (e != MI_EXC_NONE) return e;
-    }
+    mi_exc e = f_addr(base, o, &p);
+    if (e != MI_EXC_NONE) return e;
     *v = mi_fast_ld(o->it, p);
     return MI_EXC_NONE;
 }
 
-/* The receiver's address, resolved before the sources are read so that a bad
- * receiver index is found in the same order as on the generic path (operands in
- * order, then the operation). */
-static inline mi_exc f_addr(uint8_t *const *base, const dfast *o, uint8_t **p) {
-    if (o->m == FM_D) {
-        *p = base[o->area] + o->off;
-        return MI_EXC_NONE;
-    }
-    return f_elem(base, o, p);
+/* ---- FLT(8) operands ------------------------------------------------------- */
+
+static inline double f_dbl(uint64_t bits) {
+    double d;
+    memcpy(&d, &bits, 8);
+    return d;
+}
+
+/* A source of an F_* handler as binary64 (mi_sem_load_x + x_to_double). */
+static inline __attribute__((always_inline)) double f_getd(uint8_t *const *base, const dfast *o) {
+    if (o->m == FM_IMM) return f_dbl((uint64_t)o->imm);
+    const uint8_t *p = base[o->area] + o->off;
+    if (o->it == IT_F8) return f_dbl(mi_ld64(p));
+    return (double)mi_fast_ld(o->it, p);
+}
+
+/* A FLT(8) result with every NaN stored as the canonical quiet NaN (mi_sem_put_flt). */
+static inline void f_putd(uint8_t *p, double d) {
+    uint64_t bits;
+    if (isnan(d)) bits = UINT64_C(0x7FF8000000000000);
+    else memcpy(&bits, &d, 8);
+    mi_st64(p, bits);
 }
 
 #define FADDR(o) (base[(o).area] + (o).off)
@@ -229,6 +269,34 @@ int mi_interp_exec(mi_invocation *inv) {
         CMP(CMPN_W4_DI, LD4(ip->u.f[0]), ip->u.f[1].imm)
         CMP(CMPN_W8_DD, LD8(ip->u.f[0]), LD8(ip->u.f[1]))
         CMP(CMPN_W8_DI, LD8(ip->u.f[0]), ip->u.f[1].imm)
+
+        /* FLT(8): one binary64 operation, never an exception. */
+#define FARITH(name, expr)                                                               \
+    vmcase(name) {                                                                       \
+        double a = f_getd(base, &ip->u.f[1]), b = f_getd(base, &ip->u.f[2]);             \
+        f_putd(FADDR(ip->u.f[0]), (expr));                                               \
+        vmbreak;                                                                         \
+    }
+        FARITH(F_ADDN, a + b)
+        FARITH(F_SUBN, a - b)
+        FARITH(F_MULN, a * b)
+        FARITH(F_DIVN, a / b)
+        vmcase(F_CPYNV) {
+            f_putd(FADDR(ip->u.f[0]), f_getd(base, &ip->u.f[1]));
+            vmbreak;
+        }
+        vmcase(F_CMPN) {
+            double a = f_getd(base, &ip->u.f[0]), b = f_getd(base, &ip->u.f[1]);
+            int cmp = (isnan(a) || isnan(b)) ? 2 : (a > b) - (a < b);
+            if ((ip->cmask >> (cmp + 1)) & 1) pc = code + ip->target;
+            vmbreak;
+        }
+
+        vmcase(CALLX) {
+            rc = mi_machine_callx_plan(inv, ip->u.call);
+            if (rc != 0) goto raise;
+            vmbreak;
+        }
 #ifdef MI_INTERP_SWITCH
         default:
             return MI_RUN_RETURN; /* unreachable: every handler is a case */

@@ -6,6 +6,7 @@
 typedef struct dctx {
     const mi_template *t;
     const mi_layout *l;
+    uint32_t ncalls;      /* call plans used in mi_icode.calls */
 } dctx;
 
 uint8_t mi_interp_fast_type(const mi_type *t) {
@@ -137,16 +138,19 @@ static int decode_fast(const dctx *c, const dop *d, dfast *f) {
         f->imm = mi_sem_load_int(&d->type, c->t->constbytes + d->loc.off, &ok);
         return ok ? 0 : -1;
     }
-    if (f->it == IT_NONE || d->loc.mode != LOC_DIRECT || d->dim != 0) return -1;
+    if (f->it == IT_NONE || d->dim != 0) return -1;
+    int based = d->loc.mode == LOC_BASED;
     f->area = d->loc.area;
     f->off = d->loc.off;
+    f->poff = d->loc.poff;
+    f->extent = d->loc.extent;
     if (d->sel == SEL_NONE) {
-        f->m = FM_D;
+        f->m = based ? FM_B : FM_D;
         return 0;
     }
     if (d->sel != SEL_ELEM) return -1;
     const dsimple *x = &d->x[0];
-    f->m = FM_E;
+    f->m = based ? FM_BE : FM_E;
     f->nelem = d->nelem;
     f->esize = d->esize;
     if (x->isimm) {
@@ -160,6 +164,143 @@ static int decode_fast(const dctx *c, const dop *d, dfast *f) {
     f->xarea = x->loc.area;
     f->xoff = x->loc.off;
     return 0;
+}
+
+static int is_flt8(const mi_type *t) { return t->kind == MI_T_FLT && t->size == 8; }
+
+/* A source operand of an F_* handler: a FLT(8) or fast-integer object that is not
+ * BASED, not an element and not an array, or a FLT(4/8) or integer constant (its
+ * value as binary64, exactly as the semantic layer converts it: a FLT(8) constant's
+ * bits, FLT(4) widened, an integer converted by one IEEE conversion). *isflt := the
+ * operand is FLT. -1 if it cannot be one. */
+static int decode_flt(const dctx *c, const dop *d, dfast *f, int *isflt) {
+    memset(f, 0, sizeof *f);
+    *isflt = d->type.kind == MI_T_FLT;
+    if (d->is_const) {
+        const uint8_t *p = c->t->constbytes + d->loc.off;
+        double v;
+        if (is_flt8(&d->type)) {
+            uint64_t bits = mi_ld64(p);
+            memcpy(&v, &bits, 8);
+        } else if (d->type.kind == MI_T_FLT && d->type.size == 4) {
+            uint32_t bits = mi_ld32(p);
+            float g;
+            memcpy(&g, &bits, 4);
+            v = g;
+        } else if (mi_interp_fast_type(&d->type) != IT_NONE) {
+            v = (double)mi_fast_ld(mi_interp_fast_type(&d->type), p);
+        } else {
+            return -1;
+        }
+        uint64_t bits;
+        memcpy(&bits, &v, 8);
+        f->m = FM_IMM;
+        f->imm = (int64_t)bits;
+        return 0;
+    }
+    if (d->loc.mode != LOC_DIRECT || d->sel != SEL_NONE || d->dim != 0) return -1;
+    f->it = is_flt8(&d->type) ? IT_F8 : mi_interp_fast_type(&d->type);
+    if (f->it == IT_NONE) return -1;
+    f->m = FM_D;
+    f->area = d->loc.area;
+    f->off = d->loc.off;
+    return 0;
+}
+
+/* The compare mask of a condition: bit (cmp + 1) set when it holds for cmp (-1, 0,
+ * 1, and 2 = unordered). */
+static uint8_t cond_mask(mi_cond cond) {
+    uint8_t m = 0;
+    for (int cmp = -1; cmp <= 2; cmp++)
+        if (mi_sem_cond(cond, cmp)) m |= (uint8_t)(1u << (cmp + 1));
+    return m;
+}
+
+/* FLT(8) forms: ADDN/SUBN/MULN/DIVN into a FLT(8) object and CMPN with at least
+ * one FLT source (then mi_sem_arith/cmpn convert both sources to binary64 and do
+ * one operation, which never raises); CPYNV into a FLT(8) object from a FLT(8) or
+ * integer object, or from any constant (its result computed here). 1: chosen. */
+static int choose_flt(const dctx *c, dinsn *ip, const dop *d) {
+    dfast f[3];
+    int fl[3] = {0, 0, 0};
+    uint16_t h;
+    memset(f, 0, sizeof f);
+    switch (ip->op) {
+    case MI_OP_ADDN: h = MI_H_F_ADDN; break;
+    case MI_OP_SUBN: h = MI_H_F_SUBN; break;
+    case MI_OP_MULN: h = MI_H_F_MULN; break;
+    case MI_OP_DIVN: h = MI_H_F_DIVN; break;
+    case MI_OP_CPYNV: h = MI_H_F_CPYNV; break;
+    case MI_OP_CMPN: h = MI_H_F_CMPN; break;
+    default: return 0;
+    }
+    uint32_t first = ip->op == MI_OP_CMPN ? 0 : 1, nsrc = ip->op == MI_OP_CPYNV ? 1 : 2;
+    if (ip->nops < first + nsrc) return 0;
+    if (ip->op == MI_OP_CMPN) {
+        if (ip->nops != 3 || d[2].sel != SEL_LABEL) return 0;
+    } else {
+        if (!is_flt8(&d[0].type) || d[0].is_const || d[0].loc.mode != LOC_DIRECT ||
+            d[0].sel != SEL_NONE || d[0].dim != 0)
+            return 0;
+        f[0].m = FM_D;
+        f[0].it = IT_F8;
+        f[0].area = d[0].loc.area;
+        f[0].off = d[0].loc.off;
+    }
+    if (ip->op == MI_OP_CPYNV && d[1].is_const && mi_type_is_numeric(&d[1].type)) {
+        /* A constant's FLT(8) image is the same at every execution. */
+        uint8_t img[8];
+        if (mi_sem_unary(MI_OP_CPYNV, ip->round, &d[0].type, img, &d[1].type,
+                         c->t->constbytes + d[1].loc.off) != MI_EXC_NONE)
+            return 0;
+        f[1].m = FM_IMM;
+        f[1].imm = (int64_t)mi_ld64(img);
+        memcpy(ip->u.f, f, 2 * sizeof f[0]);
+        ip->h = MI_H_CPYNV_W8_I;
+        return 1;
+    }
+    for (uint32_t i = first; i < first + nsrc; i++)
+        if (decode_flt(c, &d[i], &f[i], &fl[i]) != 0) return 0;
+    if (ip->op != MI_OP_CPYNV && !fl[first] && !fl[first + 1]) return 0;
+    if (ip->op == MI_OP_CMPN) {
+        ip->target = d[2].label;
+        ip->cmask = cond_mask((mi_cond)ip->cond);
+    }
+    memcpy(ip->u.f, f, sizeof f);
+    ip->h = h;
+    return 1;
+}
+
+/* A CALLX site as a call plan, if every operand is a plain object or constant.
+ * 0: it stays GENERIC. */
+static int choose_callx(dctx *c, mi_icode *ic, dinsn *ip, const dop *d) {
+    if (ip->nops < 1 || ip->nops - 1 > MI_PLAN_MAX) return 0;
+    if (d[0].type.kind != MI_T_SYSPTR || d[0].is_const || d[0].sel != SEL_NONE ||
+        d[0].loc.mode != LOC_DIRECT || d[0].dim != 0)
+        return 0;
+    for (uint32_t k = 1; k < ip->nops; k++)
+        if (d[k].sel != SEL_NONE || d[k].loc.mode != LOC_DIRECT) return 0;
+    mi_callplan *pl = &ic->calls[c->ncalls++];
+    memset(pl, 0, sizeof *pl);
+    pl->nargs = ip->nops - 1;
+    pl->sarea = d[0].loc.area;
+    pl->soff = d[0].loc.off;
+    for (uint32_t k = 0; k < pl->nargs; k++) {
+        const dop *a = &d[1 + k];
+        /* what to_arg (interp_ops.c) passes for a plain operand */
+        pl->arg[k].area = a->loc.area;
+        pl->arg[k].off = a->loc.off;
+        pl->arg[k].type = a->type;
+        pl->arg[k].dim = a->dim;
+        pl->arg[k].cn = MI_NONE;
+        if (a->is_const) {
+            pl->arg[k].cn = mi_type_bytes(&a->type);
+            pl->constbytes += (pl->arg[k].cn + 15u) & ~15u;
+        }
+    }
+    ip->u.call = pl;
+    ip->h = MI_H_CALLX;
+    return 1;
 }
 
 static int is_d(const dfast *f, uint8_t it) { return f->m == FM_D && f->it == it; }
@@ -191,17 +332,17 @@ static void choose_fast(const dctx *c, dinsn *ip, const dop *d) {
     if (ip->nops < nnum) return;
     dfast f[3];
     for (uint32_t i = 0; i < nnum; i++)
-        if (decode_fast(c, &d[i], &f[i]) != 0) return;
+        if (decode_fast(c, &d[i], &f[i]) != 0) {
+            choose_flt(c, ip, d);
+            return;
+        }
     /* The receiver must be storage (never a constant). */
     if (ip->op != MI_OP_CMPN && f[0].m == FM_IMM) return;
     if (ip->op == MI_OP_CMPN) {
         if (ip->nops != 3 || d[2].sel != SEL_LABEL) return;
         ip->target = d[2].label;
     }
-    if (ip->op == MI_OP_CMPN || ip->op == MI_OP_CMPNI) {
-        for (int cmp = -1; cmp <= 1; cmp++)
-            if (mi_sem_cond((mi_cond)ip->cond, cmp)) ip->cmask |= (uint8_t)(1u << (cmp + 1));
-    }
+    if (ip->op == MI_OP_CMPN || ip->op == MI_OP_CMPNI) ip->cmask = cond_mask((mi_cond)ip->cond);
     memcpy(ip->u.f, f, sizeof f);
     ip->h = h;
     /* Specialisations for BIN(4)/BIN(8) objects and constants. */
@@ -232,7 +373,7 @@ static char form_letter(mi_op op, uint32_t j) {
     return j < k ? f[j] : f[k - 1];
 }
 
-static int decode_insn(const dctx *c, mi_icode *ic, uint32_t i) {
+static int decode_insn(dctx *c, mi_icode *ic, uint32_t i) {
     const mi_template *t = c->t;
     const mi_insn *in = &t->insns[i];
     dinsn *ip = &ic->code[i];
@@ -259,6 +400,9 @@ static int decode_insn(const dctx *c, mi_icode *ic, uint32_t i) {
         ip->h = in->op == MI_OP_B ? MI_H_B : MI_H_CALLI;
         ip->target = d[0].label;
         break;
+    case MI_OP_CALLX:
+        choose_callx(c, ic, ip, d);
+        break;
     default:
         choose_fast(c, ip, d);
         break;
@@ -268,13 +412,16 @@ static int decode_insn(const dctx *c, mi_icode *ic, uint32_t i) {
 
 mi_status mi_interp_prepare(mi_program *p, mi_diag *d) {
     const mi_template *t = p->tmpl;
-    dctx c = {t, &p->layout};
+    dctx c = {t, &p->layout, 0};
+    uint32_t ncallx = 0;
+    for (uint32_t i = 0; i < t->ninsns; i++) ncallx += t->insns[i].op == MI_OP_CALLX;
     mi_icode *ic = calloc(1, sizeof *ic);
     if (ic == NULL) return mi_diag_set(d, MI_E_NOMEM, "out of memory decoding %s", p->name);
     ic->ninsns = t->ninsns;
     ic->code = calloc((size_t)t->ninsns + 1, sizeof *ic->code);
     ic->ops = calloc(t->nopnds ? t->nopnds : 1, sizeof *ic->ops);
-    if (ic->code == NULL || ic->ops == NULL) {
+    ic->calls = calloc(ncallx ? ncallx : 1, sizeof *ic->calls);
+    if (ic->code == NULL || ic->ops == NULL || ic->calls == NULL) {
         mi_interp_free(ic);
         return mi_diag_set(d, MI_E_NOMEM, "out of memory decoding %s", p->name);
     }
@@ -294,5 +441,6 @@ void mi_interp_free(void *icode) {
     if (ic == NULL) return;
     free(ic->code);
     free(ic->ops);
+    free(ic->calls);
     free(ic);
 }

@@ -10,10 +10,13 @@
  * index or substring applied at run time.
  *
  * Fast handlers cover integer arithmetic, copies and compares whose operands are
- * all BIN(1,2,4,8)/UBIN(1,2,4) objects, constants or elements not in a space
- * (operand form dfast); they compute in int64 exactly what mi_sem_* computes
- * (test_interp.c checks the two against each other). Everything else goes to a
- * generic body per opcode that calls mi_sem_* (operand form dop). */
+ * all BIN(1,2,4,8)/UBIN(1,2,4) objects, constants, elements, or BASED scalars and
+ * elements (operand form dfast); they compute in int64 exactly what mi_sem_*
+ * computes (test_interp.c checks the two against each other). FLT(8) arithmetic
+ * and compares with at least one FLT source (F_*) do the one binary64 operation
+ * that mi_sem_arith/cmpn reduce to in that case. CALLX sites whose operands are
+ * all plain objects or constants get a call plan (mi_callplan). Everything else goes to
+ * a generic body per opcode that calls mi_sem_* (operand form dop). */
 #ifndef MI_INTERP_INT_H
 #define MI_INTERP_INT_H
 #include "machine_int.h"
@@ -26,7 +29,8 @@
     X(ADDN_W4_DD) X(ADDN_W4_DI) X(SUBN_W4_DD) X(SUBN_W4_DI) X(MULN_W4_DD) X(MULN_W4_DI)  \
     X(ADDN_W8_DD) X(ADDN_W8_DI) X(SUBN_W8_DD) X(SUBN_W8_DI) X(MULN_W8_DD) X(MULN_W8_DI)  \
     X(CPYNV_W4_D) X(CPYNV_W4_I) X(CPYNV_W8_D) X(CPYNV_W8_I)                               \
-    X(CMPN_W4_DD) X(CMPN_W4_DI) X(CMPN_W8_DD) X(CMPN_W8_DI)
+    X(CMPN_W4_DD) X(CMPN_W4_DI) X(CMPN_W8_DD) X(CMPN_W8_DI)                               \
+    X(F_ADDN) X(F_SUBN) X(F_MULN) X(F_DIVN) X(F_CPYNV) X(F_CMPN) X(CALLX)
 
 enum {
 #define X(n) MI_H_##n,
@@ -38,6 +42,8 @@ enum {
 /* Integer type codes of the fast path (UBIN(8) is not among them: its values do
  * not all fit int64). */
 enum { IT_B1, IT_B2, IT_B4, IT_B8, IT_U1, IT_U2, IT_U4, IT_NONE };
+/* FLT operands of the F_* handlers: a FLT(8) object (else an IT_* integer object). */
+enum { IT_F8 = IT_NONE + 1 };
 
 /* Where bytes live. */
 enum { LOC_DIRECT = 0, LOC_BASED = 1 };
@@ -71,14 +77,19 @@ typedef struct dop {
     dsimple x[2];    /* SEL_ELEM: x[0] index; SEL_SUBSTR: x[0] start, x[1] length */
 } dop;
 
-/* Fast integer operand. */
-enum { FM_IMM = 0, FM_D = 1, FM_E = 2 };
+/* Fast integer operand. FM_B/FM_BE: a BASED scalar/element: the space pointer
+ * in slot (area, poff), the object off bytes past its position, the BASED root of
+ * extent bytes checked as mi_machine_based does, then the index as for FM_E.
+ * F_* handlers use FM_IMM (imm: the binary64 bits of the value) and FM_D (it: IT_F8
+ * or an integer IT_*). */
+enum { FM_IMM = 0, FM_D = 1, FM_E = 2, FM_B = 3, FM_BE = 4 };
 typedef struct dfast {
     uint8_t m, it;        /* FM_*, IT_* of the value (FM_E: of the element) */
-    uint8_t xm, xit;      /* FM_E: index mode (FM_IMM or FM_D) and type */
+    uint8_t xm, xit;      /* FM_E/FM_BE: index mode (FM_IMM or FM_D) and type */
     uint32_t area, off;   /* FM_D / FM_E: the object (FM_E: the array's first byte) */
     uint32_t xarea, xoff; /* FM_E with xm == FM_D: the index object */
     uint32_t nelem, esize;
+    uint32_t poff, extent; /* FM_B/FM_BE */
     int64_t imm;          /* FM_IMM: the value; FM_E with xm == FM_IMM: the index */
 } dfast;
 
@@ -92,7 +103,10 @@ typedef struct dinsn {
     uint32_t target;      /* B, CALLI, CMPN fast forms: the label's instruction index */
     union {
         dfast f[3];       /* fast handlers: receiver/sources in operand order */
-        dop *ops;         /* generic handlers: nops operands */
+        struct {
+            dop *ops;     /* generic handlers and CALLX: nops operands */
+            mi_callplan *call; /* CALLX: its call plan (machine_int.h) */
+        };
     } u;
 } dinsn;
 
@@ -100,6 +114,7 @@ typedef struct mi_icode {
     uint32_t ninsns;
     dinsn *code;          /* ninsns + 1 entries; code[ninsns] is END */
     dop *ops;             /* storage of every generic operand */
+    mi_callplan *calls;   /* storage of every call plan */
 } mi_icode;
 
 /* interp_ops.c: executes a GENERIC instruction. Returns 0 / mi_exc / MI_X_*

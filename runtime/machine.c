@@ -179,8 +179,12 @@ static mi_exc program_ready(mi_runctx *run, mi_program *p) {
     if (sa == NULL) return MI_EXC_MIE0008;
     mi_exc e = init_area(p, MI_AREA_STATIC, sa, ss);
     if (e == MI_EXC_NONE && as <= AUTO_IMAGE_MAX) {
-        ai = malloc(as ? as : 1);
+        /* rounded up to 16 and zero-padded, so that a small image is copied in whole
+         * 16-byte pieces (call_enter) */
+        uint64_t ias = (as + 15u) & ~(uint64_t)15u;
+        ai = malloc(ias ? ias : 1);
         e = ai == NULL ? MI_EXC_MIE0008 : init_area(p, MI_AREA_AUTO, ai, as);
+        if (ai != NULL) memset(ai + as, 0, ias - as);
     }
     if (e == MI_EXC_NONE && p->native == NULL && p->icode == NULL && mi_interp_prepare(p, NULL) != MI_OK)
         e = MI_EXC_MIE0008;
@@ -202,62 +206,160 @@ int mi_machine_stack_low(const mi_runctx *run) {
     return here < run->stack_lo;
 }
 
+/* ---- the AUTO stack --------------------------------------------------------
+ * Invocations nest strictly (a CALLX returns before its caller continues), so the
+ * storage of each one — AUTO area, base array, constant copies — is carved from a
+ * per-run stack of chunks and released by restoring the stack's top: no malloc per
+ * call. Chunks past the one in use are kept as spares for the next calls; a spare
+ * too small for a request is freed with everything after it, so the host memory in
+ * use never exceeds what live invocations need by more than one standard chunk plus
+ * the block being allocated. The storage limit is charged exactly as before (the
+ * AUTO size of each live invocation). */
+
+#define ACHUNK_SIZE (256u * 1024u)
+/* AUTO areas up to this size are copied from their image 16 bytes at a time. */
+#define SMALL_AUTO 128u
+
+struct mi_achunk {
+    mi_achunk *next;
+    size_t size; /* usable bytes after the header */
+};
+/* The header rounded up so that every block starts 16-aligned relative to the
+ * malloc'd chunk (offsets are multiples of 16), as malloc'd blocks were. */
+#define ACHUNK_HDR ((sizeof(mi_achunk) + 15u) & ~(size_t)15u)
+
+static inline uint8_t *achunk_data(mi_achunk *c) { return (uint8_t *)c + ACHUNK_HDR; }
+
+static void achunks_free(mi_achunk *c) {
+    while (c != NULL) {
+        mi_achunk *n = c->next;
+        free(c);
+        c = n;
+    }
+}
+
+/* n (a multiple of 16) bytes in the next chunk: the spare if it is big enough,
+ * else a new chunk. NULL if the host has no memory. */
+static __attribute__((noinline)) uint8_t *astack_grow(mi_runctx *run, uint64_t n) {
+    mi_achunk **link = run->achunk != NULL ? &run->achunk->next : &run->ahead;
+    mi_achunk *c = *link;
+    if (c != NULL && c->size < n) {
+        achunks_free(c);
+        *link = c = NULL;
+    }
+    if (c == NULL) {
+        uint64_t size = n > ACHUNK_SIZE ? n : ACHUNK_SIZE;
+        if (size > SIZE_MAX - ACHUNK_HDR) return NULL;
+        c = malloc((size_t)(ACHUNK_HDR + size));
+        if (c == NULL) return NULL;
+        c->next = NULL;
+        c->size = (size_t)size;
+        *link = c;
+    }
+    run->achunk = c;
+    run->atop = (size_t)n;
+    return achunk_data(c);
+}
+
+static inline uint8_t *astack_alloc(mi_runctx *run, uint64_t n) {
+    mi_achunk *c = run->achunk;
+    if (c != NULL && n <= c->size - run->atop) {
+        uint8_t *p = achunk_data(c) + run->atop;
+        run->atop += (size_t)n;
+        return p;
+    }
+    return astack_grow(run, n);
+}
+
+/* Leaving chunk c for the one before it: keep one spare of the standard size (so a
+ * call at a chunk boundary does not allocate each time), free the others. */
+static __attribute__((noinline)) void astack_trim(mi_runctx *run) {
+    mi_achunk **link = run->achunk != NULL ? &run->achunk->next : &run->ahead;
+    mi_achunk *c = *link;
+    if (c == NULL) return;
+    if (c->size == ACHUNK_SIZE) link = &c->next;
+    achunks_free(*link);
+    *link = NULL;
+}
+
 /* ---- invocations (§9) ----------------------------------------------------- */
 
-/* Creates an invocation of p with the given arguments and executes it. int
- * convention of mi_machine_callx; an exception > 0 is raised in the caller. */
-static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t nargs,
-                  const mi_arg *args) {
+static inline int type_same(const mi_type *a, const mi_type *b) {
+    return a->kind == b->kind && a->size == b->size && a->scale == b->scale && a->len == b->len;
+}
+
+static int args_match(const mi_program *p, uint32_t nargs, const mi_arg *args) {
     const mi_layout *l = &p->layout;
     const mi_template *t = p->tmpl;
-    if (nargs != l->nparms) return MI_EXC_MCH0802;
-    uint64_t constbytes = 0;
+    if (nargs != l->nparms) return 0;
     for (uint32_t k = 0; k < nargs; k++) {
         const mi_object *o = &t->objs[l->parm_obj[k]];
-        if (!mi_type_equal(&args[k].type, &o->type) || args[k].dim != o->dim) return MI_EXC_MCH0802;
-        if (args[k].is_const) constbytes += (mi_type_bytes(&args[k].type) + 15u) & ~15u;
+        if (!type_same(&args[k].type, &o->type) || args[k].dim != o->dim) return 0;
     }
-    uint32_t depth = caller != NULL ? caller->depth + 1 : 1;
-    if (depth > run->max_depth || mi_machine_stack_low(run)) return MI_EXC_MIE0001;
-    mi_exc e = program_ready(run, p);
-    if (e != MI_EXC_NONE) return e;
+    return 1;
+}
 
+/* An invocation's storage while its arguments are bound. */
+typedef struct callframe {
+    mi_achunk *chunk; /* the AUTO stack's top before the call, restored after */
+    size_t top;
+    uint8_t **base;
+    uint8_t *copies;  /* room for the constant arguments' copies */
+    uint32_t depth;
+} callframe;
+
+/* The checks and storage of a call whose arguments matched (in the order CALLX
+ * makes them: depth and stack, the program's first-call storage, the storage
+ * limit), then the AUTO area initialised. 0 or an exception. */
+static inline __attribute__((always_inline)) int call_enter(mi_runctx *run, mi_invocation *caller,
+                                                           mi_program *p, uint64_t constbytes,
+                                                           callframe *f) {
+    const mi_layout *l = &p->layout;
+    f->depth = caller != NULL ? caller->depth + 1 : 1;
+    if (f->depth > run->max_depth || mi_machine_stack_low(run)) return MI_EXC_MIE0001;
+    mi_exc e;
+    if (p->static_area == NULL && (e = program_ready(run, p)) != MI_EXC_NONE) return e;
     uint64_t asz = (l->auto_size + 15u) & ~(uint64_t)15u;
-    uint64_t bsz = (uint64_t)(MI_AREA_PARM + l->nparms) * sizeof(uint8_t *);
+    uint64_t bsz = ((uint64_t)(MI_AREA_PARM + l->nparms) * sizeof(uint8_t *) + 15u) & ~(uint64_t)15u;
     if (l->auto_size > storage_left(run)) return MI_EXC_MIE0008;
-    uint8_t *blk = malloc(asz + bsz + constbytes);
+    f->chunk = run->achunk;
+    f->top = run->atop;
+    uint8_t *blk = astack_alloc(run, asz + bsz + constbytes);
     if (blk == NULL) return MI_EXC_MIE0008;
     if (p->auto_image != NULL) {
-        memcpy(blk, p->auto_image, l->auto_size);
+        if (asz <= SMALL_AUTO) { /* typical AUTO areas: inline copies, no libc call */
+            for (uint64_t i = 0; i < asz; i += 16) memcpy(blk + i, p->auto_image + i, 16);
+        } else {
+            memcpy(blk, p->auto_image, l->auto_size);
+        }
     } else if ((e = init_area(p, MI_AREA_AUTO, blk, l->auto_size)) != MI_EXC_NONE) {
-        free(blk);
+        run->achunk = f->chunk;
+        run->atop = f->top;
         return e;
     }
-    uint8_t **base = (uint8_t **)(void *)(blk + asz);
-    uint8_t *copies = blk + asz + bsz;
-    base[MI_AREA_STATIC] = p->static_area;
-    base[MI_AREA_AUTO] = blk;
-    base[MI_AREA_CONST] = t->constbytes;
-    for (uint32_t k = 0; k < nargs; k++) {
-        if (args[k].is_const) {
-            uint32_t n = mi_type_bytes(&args[k].type);
-            memcpy(copies, args[k].p, n);
-            base[MI_AREA_PARM + k] = copies;
-            copies += (n + 15u) & ~15u;
-        } else {
-            base[MI_AREA_PARM + k] = args[k].p;
-        }
-    }
+    f->base = (uint8_t **)(void *)(blk + asz);
+    f->copies = blk + asz + bsz;
+    f->base[MI_AREA_STATIC] = p->static_area;
+    f->base[MI_AREA_AUTO] = blk;
+    f->base[MI_AREA_CONST] = p->tmpl->constbytes;
+    return 0;
+}
+
+/* Executes the invocation whose storage f holds (arguments bound), then releases
+ * the storage. int convention of mi_machine_callx. */
+static inline __attribute__((always_inline)) int call_run(mi_runctx *run, mi_invocation *caller,
+                                                         mi_program *p, callframe *f) {
+    const mi_layout *l = &p->layout;
     mi_invocation inv;
     memset(&inv, 0, offsetof(mi_invocation, rstack));
-    inv.base = base;
+    inv.base = f->base;
     inv.run = run;
     inv.prog = p;
-    inv.tmpl = t;
+    inv.tmpl = p->tmpl;
     inv.layout = l;
     inv.caller = caller;
     inv.native_data = p->native_data;
-    inv.depth = depth;
+    inv.depth = f->depth;
     inv.exc.id[0] = '\0';
     inv.exc.code = MI_EXC_NONE;
     inv.exc.ndata = 0;
@@ -266,7 +368,11 @@ static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t
     run->storage_used += l->auto_size;
     int rc = p->native != NULL ? p->native(&inv, &mi_rt) : mi_interp_exec(&inv);
     run->storage_used -= l->auto_size;
-    free(blk);
+    if (run->achunk != f->chunk) {
+        run->achunk = f->chunk;
+        astack_trim(run);
+    }
+    run->atop = f->top;
     switch (rc) {
     case MI_RUN_RETURN: return 0;
     case MI_RUN_EXIT: return MI_X_EXIT;
@@ -275,6 +381,69 @@ static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t
         set_pending(run, MI_EXC_MIE0008, p, MI_NONE);
         return MI_X_PERCOLATE;
     }
+}
+
+/* Creates an invocation of p with the given arguments and executes it. int
+ * convention of mi_machine_callx; an exception > 0 is raised in the caller. */
+static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t nargs,
+                  const mi_arg *args) {
+    if (!args_match(p, nargs, args)) return MI_EXC_MCH0802;
+    uint64_t constbytes = 0;
+    for (uint32_t k = 0; k < nargs; k++)
+        if (args[k].is_const) constbytes += (mi_type_bytes(&args[k].type) + 15u) & ~15u;
+    callframe f;
+    int rc = call_enter(run, caller, p, constbytes, &f);
+    if (rc != 0) return rc;
+    uint8_t *copies = f.copies;
+    for (uint32_t k = 0; k < nargs; k++) {
+        if (args[k].is_const) {
+            uint32_t n = mi_type_bytes(&args[k].type);
+            memcpy(copies, args[k].p, n);
+            f.base[MI_AREA_PARM + k] = copies;
+            copies += (n + 15u) & ~15u;
+        } else {
+            f.base[MI_AREA_PARM + k] = args[k].p;
+        }
+    }
+    return call_run(run, caller, p, &f);
+}
+
+/* The plan's arguments against p's PARMs: args_match on the plan's fixed types. */
+static int plan_match(const mi_program *p, const mi_callplan *c) {
+    const mi_layout *l = &p->layout;
+    if (c->nargs != l->nparms) return 0;
+    for (uint32_t k = 0; k < c->nargs; k++) {
+        const mi_object *o = &p->tmpl->objs[l->parm_obj[k]];
+        if (!type_same(&c->arg[k].type, &o->type) || c->arg[k].dim != o->dim) return 0;
+    }
+    return 1;
+}
+
+int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c) {
+    mi_runctx *run = inv->run;
+    uint8_t *const *cbase = inv->base;
+    mi_program *p = ((const mi_sysptr *)(const void *)(cbase[c->sarea] + c->soff))->prog;
+    if (p == NULL) return MI_EXC_MCH3601; /* the SYSPTR source must be set (§3.1) */
+    if (p != c->callee) {
+        if (!plan_match(p, c)) return MI_EXC_MCH0802;
+        c->callee = p;
+    }
+    callframe f;
+    int rc = call_enter(run, inv, p, c->constbytes, &f);
+    if (rc != 0) return rc;
+    uint8_t *copies = f.copies;
+    for (uint32_t k = 0; k < c->nargs; k++) {
+        uint8_t *a = cbase[c->arg[k].area] + c->arg[k].off;
+        uint32_t n = c->arg[k].cn;
+        if (n != MI_NONE) {
+            memcpy(copies, a, n);
+            f.base[MI_AREA_PARM + k] = copies;
+            copies += (n + 15u) & ~15u;
+        } else {
+            f.base[MI_AREA_PARM + k] = a;
+        }
+    }
+    return call_run(run, inv, p, &f);
 }
 
 int mi_machine_callx(mi_invocation *inv, uint32_t insn, const mi_sysptr *s, uint32_t nargs,
@@ -564,6 +733,8 @@ static void *run_thread(void *arg) {
 }
 
 static void run_free(mi_runctx *run) {
+    achunks_free(run->ahead);
+    run->ahead = run->achunk = NULL;
     while (run->progs != NULL) {
         mi_program *p = run->progs;
         run->progs = p->next;

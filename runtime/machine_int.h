@@ -21,6 +21,10 @@ struct mi_program {
     mi_program *next;
 };
 
+/* A chunk of the run's AUTO stack (machine.c): AUTO storage, the storage base array
+ * and constant-argument copies of live invocations, carved last-in first-out. */
+typedef struct mi_achunk mi_achunk;
+
 struct mi_runctx {
     FILE *in, *out, *err;
     int argc;
@@ -39,6 +43,10 @@ struct mi_runctx {
     /* Stack guard: the run thread's stack is [stack_lo, stack_lo + stack_size). */
     uintptr_t stack_lo;
     size_t stack_size;
+    /* The AUTO stack: achunk is the chunk in use (NULL before the first call), atop
+     * the bytes used in it; ahead is the first chunk. Chunks past achunk are spares. */
+    mi_achunk *ahead, *achunk;
+    size_t atop;
 };
 
 /* Interpreter entry points (interp.c, interp_decode.c). */
@@ -50,6 +58,30 @@ void mi_interp_free(void *icode);
  * raises it with mi_machine_raise(inv, insn, MI_EXC_NONE)). */
 void mi_machine_set_signal(mi_invocation *inv, uint32_t insn, const uint8_t *id,
                            const uint8_t *data, uint32_t ndata);
+
+/* A CALLX site whose operands are all plain objects or constants (no element,
+ * substring or BASED operand, so locating them cannot raise and their types are
+ * fixed): where the SYSPTR and each argument live in the caller's storage, and the
+ * callee the arguments were last matched against — the match (MCH0802) depends
+ * only on the callee then, so it is made once per site and callee. Built by an
+ * executor (the interpreter's pre-decoder), owned by it, updated by the machine. */
+#define MI_PLAN_MAX 16u
+typedef struct mi_callplan {
+    mi_program *callee;   /* NULL: not matched yet */
+    uint32_t nargs;
+    uint32_t sarea, soff; /* the SYSPTR: inv->base[sarea] + soff */
+    uint64_t constbytes;  /* sum over the constant arguments of their size rounded up to 16 */
+    struct {
+        uint32_t area, off; /* the argument's bytes: inv->base[area] + off */
+        uint32_t cn;        /* MI_NONE (by reference), or a constant's byte count (a copy) */
+        uint32_t dim;       /* a whole array: its DIM, else 0 */
+        mi_type type;
+    } arg[MI_PLAN_MAX];
+} mi_callplan;
+
+/* CALLX through a call plan: the same int convention, checks and exceptions, in the
+ * same order, as mi_machine_callx with the plan's operands. */
+int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c);
 
 /* True when the run thread has less than a safety margin of stack left (then a
  * call raises MIE0008 instead of overflowing the host stack). */

@@ -33,7 +33,7 @@
 /* PRAGMA application_id of a store ("MIOS", MI object store) and of a save file
  * ("MISV"), and the schema versions (PRAGMA user_version) this code writes. */
 #define MI_STORE_APP_ID 0x4D494F53u
-#define MI_STORE_SCHEMA_VERSION 1
+#define MI_STORE_SCHEMA_VERSION 2
 #define MI_SAVE_APP_ID 0x4D495356u
 #define MI_SAVE_FORMAT_VERSION 1
 
@@ -41,6 +41,7 @@
 #define MI_STORE_DEFAULT_LIB "MILIB" /* default library of install and default library list */
 #define MI_STORE_LIBL_MAX 32
 #define MI_STORE_BUSY_MS 30000 /* SQLite busy timeout per attempt */
+#define MI_STORE_HOST_MAX 1024 /* a host fingerprint text with its NUL (= MI_HOST_TEXT_MAX) */
 
 typedef struct mi_store mi_store;
 
@@ -284,6 +285,21 @@ mi_status mi_store_restore(mi_store *s, const char *path, const char *lib, unsig
 mi_status mi_store_restore_mem(mi_store *s, const uint8_t *bytes, size_t n, const char *name,
                                const char *lib, unsigned flags, mi_store_restore_result *r,
                                mi_diag *d);
+
+/* The fingerprint text (`mi host`) of the host this process runs on, or NULL. mi_store_save
+ * records it in the save file (meta "host"), and mi_store_restore keeps the saving host
+ * of each template it adds, so that the first translation of a restored program on
+ * another host is recorded as "new host" rather than "first install" (mi-spec/store.md
+ * §4). The objstore layer cannot compute it (the fingerprint belongs to the translator
+ * layer above), hence the setter. Longer than MI_STORE_HOST_MAX - 1 bytes: ignored. */
+void mi_store_set_host(mi_store *s, const char *fingerprint);
+
+/* Where the template with xxh3-128 key came from: *restored := 0 if it was added by
+ * mi install, 1 if by mi restore; then origin[0..n) := the fingerprint of the host that
+ * wrote the save file, "" if the file did not say (save files of mi before store
+ * schema 2). MI_E_NOTFOUND if no such template. */
+mi_status mi_store_tmpl_origin(mi_store *s, const char *key, int *restored, char *origin,
+                               size_t n, mi_diag *d);
 
 /* Hash helpers shared with the CLI and tests. */
 void mi_store_xxh128_hex(const void *p, size_t n, char out[33]);

@@ -279,6 +279,43 @@ mi_status mi_store_tr_list(mi_store *s, const char *tmpl, mi_store_tr_cb cb, voi
     return st_txn(s, 0, do_list, &c, d);
 }
 
+typedef struct origin_ctx {
+    const char *key;
+    int *restored;
+    char *origin;
+    size_t n;
+} origin_ctx;
+
+static mi_status do_origin(mi_store *s, void *ctx, mi_diag *d) {
+    origin_ctx *c = ctx;
+    sqlite3_stmt *st;
+    mi_status r = st_prep(s, &st, "SELECT origin FROM templates WHERE hash = ?1", d);
+    if (r != MI_OK) return r;
+    st_bind_text(st, 1, c->key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *o = (const char *)sqlite3_column_text(st, 0);
+        *c->restored = o != NULL;
+        if (c->n > 0) snprintf(c->origin, c->n, "%s", o != NULL ? o : "");
+        r = MI_OK;
+    } else if (rc == SQLITE_DONE) {
+        r = mi_diag_set(d, MI_E_NOTFOUND, "template %s is not in the store", c->key);
+    } else {
+        r = st_sqlerr(s, rc, d, "object store");
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+mi_status mi_store_tmpl_origin(mi_store *s, const char *key, int *restored, char *origin,
+                               size_t n, mi_diag *d) {
+    *restored = 0;
+    if (n > 0) origin[0] = '\0';
+    if (!hash_ok(key)) return mi_diag_set(d, MI_E_ARG, "malformed template hash");
+    origin_ctx c = {key, restored, origin, n};
+    return st_txn(s, 0, do_origin, &c, d);
+}
+
 typedef struct gc_ctx {
     size_t nkeep;
     char (*hosts)[33];

@@ -37,7 +37,7 @@ mi_status st_ensure_lib(mi_store *s, const char *lib, int *created, mi_diag *d) 
 
 mi_status st_put_template(mi_store *s, const char *hash, const uint8_t *bytes, size_t n,
                           const char *sha256, uint32_t mi_version, uint32_t format_version,
-                          mi_diag *d) {
+                          const char *origin, mi_diag *d) {
     sqlite3_stmt *st;
     mi_status r = st_prep(s, &st, "SELECT sha256, size FROM templates WHERE hash = ?1", d);
     if (r != MI_OK) return r;
@@ -56,7 +56,8 @@ mi_status st_put_template(mi_store *s, const char *hash, const uint8_t *bytes, s
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return st_sqlerr(s, rc, d, "object store");
     r = st_prep(s, &st, "INSERT INTO templates(hash, size, sha256, mi_version, "
-                        "format_version, created, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", d);
+                        "format_version, created, bytes, origin) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", d);
     if (r != MI_OK) return r;
     st_bind_text(st, 1, hash);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
@@ -65,6 +66,7 @@ mi_status st_put_template(mi_store *s, const char *hash, const uint8_t *bytes, s
     sqlite3_bind_int64(st, 5, format_version);
     sqlite3_bind_int64(st, 6, st_now());
     sqlite3_bind_blob64(st, 7, bytes, n, SQLITE_STATIC);
+    if (origin != NULL) st_bind_text(st, 8, origin); /* else NULL: installed here */
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return st_sqlerr(s, rc, d, "object store: storing a template");
@@ -289,7 +291,7 @@ static mi_status do_install(mi_store *s, void *ctx, mi_diag *d) {
         if (rc != SQLITE_DONE) return st_sqlerr(s, rc, d, "object store: replacing");
     }
     r = st_put_template(s, c->hash, c->bytes, c->n, c->sha256, c->mi_version,
-                        c->format_version, d);
+                        c->format_version, NULL, d);
     if (r != MI_OK) return r;
     r = st_prep(s, &st, "INSERT INTO objects(lib, name, tmpl, source_file, created) "
                         "VALUES (?1, ?2, ?3, ?4, ?5)", d);

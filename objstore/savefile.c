@@ -49,6 +49,7 @@ typedef struct sv_set {
     sv_obj *o;
     sv_lib *l;
     size_t nt, no, nl, capt, capo, capl;
+    char host[MI_STORE_HOST_MAX]; /* meta host: the saving host's fingerprint, or "" */
 } sv_set;
 
 static void set_free(sv_set *s) {
@@ -411,6 +412,9 @@ static mi_status build_save_db(const sv_set *set, sqlite3 **out, char content[65
     if (rc == SQLITE_OK) rc = put_meta(db, "created", iso);
     if (rc == SQLITE_OK) rc = put_meta(db, "producer", "mi " MI_STORE_PRODUCER);
     if (rc == SQLITE_OK) rc = put_meta(db, "description", save_description);
+    /* Optional (a file without it is still format version 1): where the programs were
+     * saved from, so that restore can tell a new host from a first install. */
+    if (rc == SQLITE_OK && set->host[0] != '\0') rc = put_meta(db, "host", set->host);
     snprintf(num, sizeof num, "%u", (unsigned)maxv);
     if (rc == SQLITE_OK) rc = put_meta(db, "mi_version", num);
     snprintf(num, sizeof num, "%u", (unsigned)maxf);
@@ -510,6 +514,7 @@ mi_status mi_store_save(mi_store *s, const mi_qname *items, size_t nitems, const
     c.nitems = nitems;
     if (r == MI_OK) r = st_txn(s, 0, do_collect, &c, d);
     if (r == MI_OK) r = check_outgoing(&c.set, d);
+    memcpy(c.set.host, s->host, sizeof c.set.host);
     sqlite3 *db = NULL;
     if (r == MI_OK) r = build_save_db(&c.set, &db, res->content_sha256, d);
     if (r == MI_OK) {
@@ -615,6 +620,30 @@ static mi_status read_meta(sqlite3 *db, const char *name, char content[65], char
             return bad(name, d, "malformed meta count", "");
     }
     return MI_OK;
+}
+
+/* The optional meta host into host ("" when absent: files of mi before store schema 2).
+ * Fingerprint texts are printable ASCII, fields separated by single blanks. */
+static mi_status read_meta_host(sqlite3 *db, const char *name, char host[MI_STORE_HOST_MAX],
+                                mi_diag *d) {
+    host[0] = '\0';
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'host'", -1, &st, NULL);
+    if (rc != SQLITE_OK) return bad(name, d, "it has no meta table", "");
+    rc = sqlite3_step(st);
+    mi_status r = MI_OK;
+    if (rc == SQLITE_ROW) {
+        const char *v = ctext(st, 0);
+        size_t n = strlen(v);
+        int ok = n > 0 && n < MI_STORE_HOST_MAX && sqlite3_column_bytes(st, 0) == (int)n;
+        for (size_t i = 0; ok && i < n; i++) ok = v[i] >= 0x20 && v[i] <= 0x7e;
+        if (ok) memcpy(host, v, n + 1);
+        else r = bad(name, d, "malformed meta host", "");
+    } else if (rc != SQLITE_DONE) {
+        r = st_dberr(db, rc, d, name);
+    }
+    sqlite3_finalize(st);
+    return r;
 }
 
 static mi_status read_file_content(sqlite3 *db, const char *name, sv_set *set, mi_diag *d) {
@@ -840,6 +869,7 @@ static mi_status check_save(const uint8_t *bytes, size_t n, const char *name, sv
     char content[65], digest[65], file[65];
     uint64_t counts[3];
     if (r == MI_OK) r = read_meta(db, name, content, file, counts, d);
+    if (r == MI_OK) r = read_meta_host(db, name, set->host, d);
     if (r == MI_OK) r = read_file_content(db, name, set, d);
     if (r == MI_OK) r = content_digest(db, digest, d);
     if (r == MI_OK && strcmp(digest, content) != 0)
@@ -916,7 +946,7 @@ static mi_status do_restore(mi_store *s, void *ctx, mi_diag *d) {
     for (size_t i = 0; i < set->nt; i++) {
         const sv_tmpl *t = &set->t[i];
         r = st_put_template(s, t->hash, t->bytes, t->size, t->sha256, t->mi_version,
-                            t->format_version, d);
+                            t->format_version, set->host, d);
         if (r != MI_OK) return r;
     }
     res->templates = set->nt;

@@ -172,6 +172,9 @@ static const char *const migrations[MI_STORE_SCHEMA_VERSION] = {
     "    'new translator', 'integrity failure', 'forced')),"
     "  PRIMARY KEY(tmpl, host)"
     ");",
+    /* 1 -> 2: where a template came from (NULL: mi install; else mi restore, with the
+     * saving host's fingerprint or ''), for the reason of its first translation. */
+    "ALTER TABLE templates ADD COLUMN origin TEXT;",
 };
 
 typedef struct header_info {
@@ -361,6 +364,13 @@ void mi_store_close(mi_store *s) {
 }
 
 const char *mi_store_path(const mi_store *s) { return s->path; }
+
+void mi_store_set_host(mi_store *s, const char *fingerprint) {
+    size_t n = fingerprint != NULL ? strlen(fingerprint) : 0;
+    if (n >= sizeof s->host) n = 0;
+    memcpy(s->host, fingerprint != NULL ? fingerprint : "", n);
+    s->host[n] = '\0';
+}
 
 /* ---- names ----------------------------------------------------------------------- */
 

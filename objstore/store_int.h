@@ -11,6 +11,7 @@ struct mi_store {
     sqlite3 *db;
     char *path;
     int rc;          /* last failing SQLite rc seen by st_sqlerr (for the retry loop) */
+    char host[MI_STORE_HOST_MAX]; /* mi_store_set_host; "" if not set */
 };
 
 /* Map a failing SQLite rc to mi_status with a message "what: sqlite text".
@@ -45,10 +46,13 @@ int st_parse_iso_time(const char *s, int64_t *t);
 mi_status st_drop_unused_templates(mi_store *s, uint64_t *count, uint64_t *bytes, mi_diag *d);
 
 /* Within a write transaction: insert the template row if missing; if present,
- * its bytes must be the same (else MI_E_STORE: hash collision or damaged row). */
+ * its bytes must be the same (else MI_E_STORE: hash collision or damaged row).
+ * origin: NULL when installing; when restoring, the saving host's fingerprint ("" if
+ * unknown). It is written only with a new row: a template already here keeps its own
+ * origin (one installed here stays "installed here"). */
 mi_status st_put_template(mi_store *s, const char *hash, const uint8_t *bytes, size_t n,
                           const char *sha256, uint32_t mi_version, uint32_t format_version,
-                          mi_diag *d);
+                          const char *origin, mi_diag *d);
 /* Within a transaction: the library row exists -> MI_OK, else MI_E_NOTFOUND. */
 mi_status st_lib_exists(mi_store *s, const char *lib, mi_diag *d);
 /* Within a write transaction: create the library row if it does not exist;

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_store.h"
 #include "cli_tr.h"
+#include "mi_host.h"
 #include "mi_store.h"
 #include "mi_machine.h"
 #include "mi_translate.h"
@@ -22,7 +23,9 @@ static const char usage[] =
     "  --translate        run translated native code (the default for a stored\n"
     "                     program, whose translation for this host is kept in the\n"
     "                     store: made on first use, or again when the host, the\n"
-    "                     translator or the image's integrity changed)\n"
+    "                     translator or the image's integrity changed; on a host\n"
+    "                     that makes no native code, see mi host, the default is\n"
+    "                     to interpret)\n"
     "  --max-space BYTES  limit on the total size of all spaces (default 1G);\n"
     "                     a K, M or G suffix multiplies by 1024, 1024^2, 1024^3\n"
     "  --store PATH       the object store (default: $MI_STORE, else\n"
@@ -190,7 +193,14 @@ int mi_cmd_run(int argc, char **argv) {
     char stored_name[16];
     char stored_hash[33] = "";
     int from_store = mi_cli_store_is_target(file);
-    if (translate < 0) translate = from_store;
+    /* A stored program runs translated by default, but only where this build can make
+     * native code (libtcc, a known CPU): a build without a translator (s390x) just
+     * interprets, rather than saying on every run that translation is unavailable. An
+     * explicit --translate still says why it interprets. */
+    if (translate < 0) {
+        mi_host_fp fp;
+        translate = from_store && mi_host_fingerprint("tcc", &fp, NULL) == MI_OK;
+    }
     if (from_store) {
         if (mi_cli_store_run_open(store_opt, libl_opt, &sr, &d) != MI_OK ||
             mi_cli_store_run_find(sr, file, &buf, &n, stored_name, &d) != MI_OK) {

@@ -651,6 +651,16 @@ int mi_cmd_save(int argc, char **argv) {
     int status = MI_EXIT_ERROR;
     mi_store *s = open_store(o.store, 0);
     if (s != NULL) {
+        /* The file records the host it was made on (meta host): restored on another
+         * CPU, the first translations there are then recorded as "new host". A host MI
+         * makes no native code for (s390x) still has a fingerprint that describes it. */
+        mi_host_fp fp;
+        char fptext[MI_HOST_TEXT_MAX];
+        mi_status hs = mi_host_fingerprint("tcc", &fp, NULL);
+        if (hs == MI_OK || hs == MI_E_UNSUPPORTED) {
+            mi_host_fingerprint_text(&fp, fptext, sizeof fptext);
+            mi_store_set_host(s, fptext);
+        }
         mi_store_save_result r;
         st = mi_store_save(s, items, (size_t)o.npos, o.out, &r, &d);
         if (st == MI_OK) {

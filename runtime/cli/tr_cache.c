@@ -66,18 +66,55 @@ static int translator_field(const char *tok, size_t len) {
     return 0;
 }
 
-/* 1 if a and b differ only in translator fields. */
-static int same_but_translator(const char *a, const char *b) {
+/* Fields a restored template's origin is not compared in: the origin is the saving
+ * host's tier "tcc" fingerprint, while the translation being made may be for tier
+ * "cc-O2", whose cpu is the -march it compiles with; arch already says which CPU. */
+static int origin_skip_field(const char *tok, size_t len) {
+    return (len >= 5 && strncmp(tok, "tier=", 5) == 0) || (len >= 4 && strncmp(tok, "cpu=", 4) == 0);
+}
+
+/* Fingerprint texts a and b compared field by field (both in the canonical field order,
+ * so pairwise), ignoring the fields origin_skip_field names if skip: 0 if equal, 1 if
+ * they differ only in translator fields, 2 otherwise. */
+static int fp_diff(const char *a, const char *b, int skip) {
+    int diff = 0;
     for (;;) {
         const char *ea = strchr(a, ' '), *eb = strchr(b, ' ');
         size_t la = ea != NULL ? (size_t)(ea - a) : strlen(a);
         size_t lb = eb != NULL ? (size_t)(eb - b) : strlen(b);
+        int sa = skip && origin_skip_field(a, la), sb = skip && origin_skip_field(b, lb);
         int ta = translator_field(a, la), tb = translator_field(b, lb);
-        if (ta != tb) return 0;
-        if (!ta && (la != lb || memcmp(a, b, la) != 0)) return 0;
-        if (ea == NULL || eb == NULL) return ea == eb;
+        if (sa != sb || ta != tb) return 2;
+        if (!sa && (la != lb || memcmp(a, b, la) != 0)) {
+            if (!ta) return 2;
+            diff = 1;
+        }
+        if (ea == NULL || eb == NULL) return ea == eb ? diff : 2;
         a = ea + 1;
         b = eb + 1;
+    }
+}
+
+/* 1 if a and b differ only in translator fields. */
+static int same_but_translator(const char *a, const char *b) { return fp_diff(a, b, 0) <= 1; }
+
+/* The reason for translating a template of which this tier has no row
+ * (mi-spec/store.md §4): a template mi install added is a "first install"; one that
+ * mi restore brought was installed elsewhere, and the host that saved it counts as
+ * its one existing translation: "new host", or "new translator" when that host
+ * differed from this one only in translator fields, or "first install" when it was
+ * the same. A save file that did not record its host (older mi) means "new host". */
+static const char *first_reason(const mi_cli_trcache *c, const char *key) {
+    int restored = 0;
+    char origin[MI_HOST_TEXT_MAX];
+    if (mi_store_tmpl_origin(c->s, key, &restored, origin, sizeof origin, NULL) != MI_OK ||
+        !restored)
+        return "first install";
+    if (origin[0] == '\0') return "new host";
+    switch (fp_diff(origin, c->fptext, 1)) {
+    case 0: return "first install";
+    case 1: return "new translator";
+    default: return "new host";
     }
 }
 
@@ -123,7 +160,7 @@ static mi_status lookup(mi_cli_trcache *c, const char *key, uint8_t **image, siz
     if (st != MI_E_NOTFOUND) return st;
     why_ctx w = {c, 0, 0};
     if (mi_store_tr_list(c->s, key, why_row, &w, NULL) != MI_OK) w.any = 0;
-    snprintf(why, whyn, "%s", !w.any ? "first install"
+    snprintf(why, whyn, "%s", !w.any ? first_reason(c, key)
                               : w.translator_only ? "new translator" : "new host");
     return MI_E_NOTFOUND;
 }

@@ -306,7 +306,7 @@ restore_run() { # TAG MI MODE WHAT
 step "aarch64 (qemu, $a64_mode): restore the save file, run, compare"
 restore_run a64 "$A64" "$a64_mode" "aarch64 $a64_mode"
 if [ "$a64_mode" = translate ]; then
-    translations "$W/a64.db" "aarch64=new host|first install"
+    translations "$W/a64.db" "aarch64=new host"
     "$A64" show EXAMPLES/PAYROLL --store "$W/a64.db" 2>&1 | sed 's/^/  | /'
 fi
 
@@ -335,7 +335,8 @@ if [ "$a64_mode" = translate ]; then
     if [ "$x86_mode" = translate ]; then
         translations "$W/a64-x86file.db" "x86_64=first install" "aarch64=new host"
     else
-        translations "$W/a64-x86file.db" "aarch64=new host|first install"
+        # installed into this very store and never translated: a first install
+        translations "$W/a64-x86file.db" "aarch64=first install"
     fi
     "$A64" show EXAMPLES/PAYROLL --store "$W/a64-x86file.db" 2>&1 | sed 's/^/  | /'
 fi

@@ -106,6 +106,37 @@ expect 2 "$MI" retranslate MILIB --all
 expect 1 "$MI" retranslate NOLIB/X
 expect 0 "$MI" run HELLO && out_has HELLO
 
+# ---- restored programs (mi-spec/store.md §4): mi save records its host (meta host) and
+# the first translation of a restored program says "new host" when that host was another
+# one, "first install" when it was this one, "new translator" when only translator fields
+# differ; a file from an mi that recorded no host counts as made elsewhere.
+mkprog moved.mi MOVED
+S1=$T/from.db
+expect 0 "$MI" install moved.mi --store "$S1" --no-translate
+MI_HOST_SALT=elsewhere expect 0 "$MI" save MILIB -o "$T/moved.misav" --store "$S1"
+sqlite3 "$T/moved.misav" "SELECT value FROM meta WHERE key = 'host'" | grep -q '^mi-host/1 .* salt=elsewhere$' ||
+    fail "mi save did not record its host"
+expect 0 "$MI" save MILIB -o "$T/same.misav" --store "$S1"
+# restored_reason SAVEFILE STORE [SQL]: the reason of the first translation of MILIB/MOVED
+# restored from SAVEFILE into a new STORE (SQL run on STORE after the restore)
+restored_reason() {
+    expect 0 "$MI" restore "$1" --store "$2" || return
+    [ -n "${3:-}" ] && sqlite3 "$2" "$3"
+    expect 0 "$MI" run MILIB/MOVED --store "$2" && out_has MOVED
+    [ -s "$T/err" ] && fail "restored run wrote to stderr: $(cat "$T/err")"
+    sqlite3 "$2" "SELECT reason FROM translations" | tr '\n' ','
+}
+r=$(restored_reason "$T/moved.misav" "$T/to1.db")
+[ "$r" = "new host," ] || fail "restored from another host: reasons '$r', expected new host"
+expect 0 "$MI" show MILIB/MOVED --store "$T/to1.db" && out_has "new host"
+r=$(restored_reason "$T/same.misav" "$T/to2.db")
+[ "$r" = "first install," ] || fail "restored from this host: reasons '$r', expected first install"
+r=$(restored_reason "$T/same.misav" "$T/to3.db" \
+    "UPDATE templates SET origin = replace(origin, 'translator=1', 'translator=0')")
+[ "$r" = "new translator," ] || fail "restored from an older translator: reasons '$r'"
+r=$(restored_reason "$T/same.misav" "$T/to4.db" "UPDATE templates SET origin = ''")
+[ "$r" = "new host," ] || fail "restored from an unknown host: reasons '$r', expected new host"
+
 # ---- translated and interpreted runs from the store agree (a few conformance programs)
 CONF=$TOP/tests/conformance
 expect 0 "$MI" crtlib CONF

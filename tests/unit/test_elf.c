@@ -305,7 +305,13 @@ static void unpatched_image_would_exec_stack(void **state) {
             WEXITSTATUS(status) == 1   ? "dlopen made the stack executable"
             : WEXITSTATUS(status) == 2 ? "dlopen refused it"
                                        : "no effect");
+#if defined(__x86_64__)
     assert_true(WEXITSTATUS(status) == 1 || WEXITSTATUS(status) == 2);
+#else
+    /* glibc elsewhere (aarch64: DEFAULT_STACK_PERMS is PF_R|PF_W) gives an object without
+     * PT_GNU_STACK a non-executable stack: "no effect" is the right outcome there. */
+    assert_true(WEXITSTATUS(status) <= 2);
+#endif
     free(raw);
 }
 
@@ -455,14 +461,20 @@ static void crafted_images_refused(void **state) {
 static void arguments(void **state) {
     (void)state;
     mi_diag d = {{0}};
-    assert_int_equal(mi_elf_check(NULL, 0, &d), MI_E_IMAGE);
+#if defined(__x86_64__) || defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
+    const mi_status no_image = MI_E_IMAGE;
+#else
+    /* A CPU MI makes no native code for (s390x): any image is refused as such. */
+    const mi_status no_image = MI_E_UNSUPPORTED;
+#endif
+    assert_int_equal(mi_elf_check(NULL, 0, &d), no_image);
     assert_int_equal(mi_elf_check(NULL, 5, &d), MI_E_ARG);
     assert_int_equal(mi_elf_check_and_patch(NULL, NULL, &d), MI_E_ARG);
     uint8_t *none = NULL;
     size_t zero = 0;
-    assert_int_equal(mi_elf_check_and_patch(&none, &zero, NULL), MI_E_IMAGE);
+    assert_int_equal(mi_elf_check_and_patch(&none, &zero, NULL), no_image);
     mi_native *m = (mi_native *)1;
-    assert_int_equal(mi_native_load(NULL, 0, &m, NULL), MI_E_IMAGE);
+    assert_int_equal(mi_native_load(NULL, 0, &m, NULL), no_image);
     assert_null(m);
     assert_int_equal(mi_native_load(NULL, 0, NULL, &d), MI_E_ARG);
     assert_null(mi_native_sym(NULL, "f"));

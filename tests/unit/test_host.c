@@ -22,9 +22,15 @@
 #elif defined(__aarch64__)
 #define ARCH "aarch64"
 #define BASE "armv8-a"
-#else
+#elif defined(__riscv) && __riscv_xlen == 64
 #define ARCH "riscv64"
 #define BASE "rv64gc"
+#else
+/* A CPU MI makes no native code for (s390x): the fingerprint still describes the host
+ * (`mi host`, the host a save file records), but every tier is unsupported. */
+#define ARCH "unknown"
+#define BASE "unknown"
+#define NO_NATIVE 1
 #endif
 
 static void fingerprint(const char *tier, mi_host_fp *fp) {
@@ -32,10 +38,15 @@ static void fingerprint(const char *tier, mi_host_fp *fp) {
     mi_status st = mi_host_fingerprint(tier, fp, &d);
     if (st != MI_OK)
         fprintf(stderr, "%s\n", d.msg);
+#ifdef NO_NATIVE
+    (void)tier;
+    assert_int_equal(st, MI_E_UNSUPPORTED);
+#else
     if (strcmp(tier, "tcc") == 0 && !mi_tcc_available())
         assert_int_equal(st, MI_E_UNSUPPORTED);
     else
         assert_int_equal(st, MI_OK);
+#endif
 }
 
 static void fields_and_text(void **state) {

@@ -119,7 +119,7 @@ static void test_open_creates(void **state) {
     assert_true(n >= 100);
     assert_memory_equal(b, "SQLite format 3", 16);
     assert_int_equal(be32(b + 68), 0x4D494F53u); /* "MIOS" */
-    assert_int_equal(be32(b + 60), 1);            /* user_version */
+    assert_int_equal(be32(b + 60), MI_STORE_SCHEMA_VERSION); /* user_version */
     assert_int_equal(b[18], 2);                   /* WAL */
     free(b);
     assert_int_equal(fx_sql_int(e->path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
@@ -135,8 +135,25 @@ static void test_open_creates(void **state) {
     assert_int_equal(mi_store_open(old, MI_STORE_OPEN_NOCREATE, &s2, &d), MI_OK);
     assert_int_equal(mi_store_crtlib(s2, "M", &d), MI_OK);
     mi_store_close(s2);
-    assert_int_equal(fx_sql_int(old, "PRAGMA user_version"), 1);
+    assert_int_equal(fx_sql_int(old, "PRAGMA user_version"), MI_STORE_SCHEMA_VERSION);
     assert_int_equal(fx_sql_int(old, "SELECT count(*) FROM libraries"), 1);
+    /* version 1 (no templates.origin) -> 2: its templates count as installed there */
+    uint8_t *b1;
+    size_t n1;
+    char key[33];
+    int restored = -1;
+    fx_program(1, &b1, &n1);
+    fx_xxh128(b1, n1, key);
+    assert_int_equal(mi_store_open(old, 0, &s2, &d), MI_OK);
+    assert_int_equal(mi_store_install(s2, "M", "P", b1, n1, NULL, 0, NULL, &d), MI_OK);
+    mi_store_close(s2);
+    fx_sql(old, "ALTER TABLE templates DROP COLUMN origin; PRAGMA user_version = 1;");
+    assert_int_equal(mi_store_open(old, MI_STORE_OPEN_NOCREATE, &s2, &d), MI_OK);
+    assert_int_equal(fx_sql_int(old, "PRAGMA user_version"), 2);
+    assert_int_equal(mi_store_tmpl_origin(s2, key, &restored, NULL, 0, &d), MI_OK);
+    assert_int_equal(restored, 0);
+    mi_store_close(s2);
+    free(b1);
     free(old);
 }
 

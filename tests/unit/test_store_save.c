@@ -353,6 +353,74 @@ static void test_sidecar(void **state) {
     free(side);
 }
 
+/* Where a template came from (mi-spec/store.md §4 and §5): mi save records the saving
+ * host (meta host), mi restore keeps it for each template it adds, a template installed
+ * here stays "installed"; a file without meta host (older mi) restores as "restored,
+ * host unknown". The CLI turns this into the reason of the first translation
+ * (tests/store/translate.sh checks that end to end). */
+static void test_origin(void **state) {
+    env *e = *state;
+    mi_diag d;
+    static const char host[] = "mi-host/1 arch=x86_64 os=linux-gnu libc=glibc-2.36 cpu=x86-64 "
+                               "libtcc=0.9.27 tier=tcc translator=1 rt-abi=1 salt=";
+    char k0[33], k1[33], origin[MI_STORE_HOST_MAX];
+    int restored = -1;
+    fx_xxh128(e->b[0], e->n[0], k0);
+    fx_xxh128(e->b[1], e->n[1], k1);
+    assert_int_equal(mi_store_tmpl_origin(e->s, k0, &restored, origin, sizeof origin, &d), MI_OK);
+    assert_int_equal(restored, 0);
+    assert_string_equal(origin, "");
+    assert_int_equal(mi_store_tmpl_origin(e->s, "nothex", &restored, origin, sizeof origin, &d),
+                     MI_E_ARG);
+    assert_int_equal(mi_store_tmpl_origin(e->s, "0123456789abcdef0123456789abcdef", &restored,
+                                          origin, sizeof origin, &d), MI_E_NOTFOUND);
+
+    mi_store_set_host(e->s, host);
+    assert_int_equal(save_all(e, NULL), MI_OK);
+    char q[400];
+    snprintf(q, sizeof q, "SELECT count(*) FROM meta WHERE key = 'host' AND value = '%s'", host);
+    assert_int_equal(fx_sql_int(e->sav, q), 1);
+    /* the target already holds ONE's template, installed there: it stays installed */
+    assert_int_equal(mi_store_crtlib(e->t, "PRE", &d), MI_OK);
+    assert_int_equal(mi_store_install(e->t, "PRE", "P", e->b[0], e->n[0], NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_restore(e->t, e->sav, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_tmpl_origin(e->t, k0, &restored, origin, sizeof origin, &d), MI_OK);
+    assert_int_equal(restored, 0);
+    assert_int_equal(mi_store_tmpl_origin(e->t, k1, &restored, origin, sizeof origin, &d), MI_OK);
+    assert_int_equal(restored, 1);
+    assert_string_equal(origin, host);
+    /* a later restore of the same template from elsewhere keeps the first origin */
+    mi_store_set_host(e->s, "mi-host/1 arch=aarch64");
+    assert_int_equal(save_all(e, NULL), MI_OK);
+    assert_int_equal(mi_store_restore(e->t, e->sav, NULL, MI_STORE_REPLACE, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_tmpl_origin(e->t, k1, &restored, origin, sizeof origin, &d), MI_OK);
+    assert_string_equal(origin, host);
+
+    /* no host set: no meta host, as in the files of mi before store schema 2; such a file
+     * restores with its origin unknown */
+    mi_store_set_host(e->s, NULL);
+    assert_int_equal(save_all(e, NULL), MI_OK);
+    assert_int_equal(fx_sql_int(e->sav, "SELECT count(*) FROM meta WHERE key = 'host'"), 0);
+    char *p3 = fx_path(e->dir, "third.db");
+    mi_store *s3;
+    assert_int_equal(mi_store_open(p3, 0, &s3, &d), MI_OK);
+    assert_int_equal(mi_store_restore(s3, e->sav, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_tmpl_origin(s3, k1, &restored, origin, sizeof origin, &d), MI_OK);
+    assert_int_equal(restored, 1);
+    assert_string_equal(origin, "");
+    mi_store_close(s3);
+    free(p3);
+
+    /* a malformed meta host refuses the file (before its content digest is checked) */
+    mi_store_set_host(e->s, host);
+    assert_int_equal(save_all(e, NULL), MI_OK);
+    char *side = fx_path(e->dir, "lib.misav.sha256");
+    unlink(side);
+    free(side);
+    fx_sql(e->sav, "UPDATE meta SET value = 'x' || char(10) WHERE key = 'host'");
+    expect_refused(e, e->sav, MI_E_FORMAT, "malformed meta host");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_format, setup, teardown),
@@ -362,6 +430,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sidecar, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_origin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_byte_flips, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -590,7 +590,12 @@ static void test_fallback(void **state) {
             /* one line, the diagnostic's newline flattened */
             assert_string_equal(err, "mi: main: translation unavailable (no compiler on this host); interpreting\n");
         } else {
+#if defined(__x86_64__) || defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
             assert_true(strncmp(err, "mi: main: translation unavailable (native image: ", 49) == 0);
+#else
+            /* a CPU MI makes no native code for (s390x) refuses every image as such */
+            assert_non_null(strstr(err, "(native images are not supported on this host)"));
+#endif
             assert_non_null(strstr(err, "); interpreting\n"));
             assert_ptr_equal(strchr(err, '\n'), err + errn - 1);
         }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli_store.h"
 #include "cli_tr.h"
+#include "mi_asm.h"
 #include "mi_host.h"
 #include "mi_store.h"
 
@@ -561,7 +562,30 @@ int mi_cmd_show(int argc, char **argv) {
 
 static const char src_usage[] =
     "usage: mi src LIB/PGM [--store PATH]\n\n"
-    "Print a stored program's source, kept in its template (SOURCE section).\n\n";
+    "Print a stored program's source, kept in its template (SOURCE section). A\n"
+    "template assembled without its source is printed as its disassembly (MI text\n"
+    "that assembles to the same template), with a note on standard error.\n\n";
+
+/* The disassembly of lib/name, for a template that keeps no source: the template
+ * is the program, so it can always be listed. *text malloc'd. */
+static mi_status src_disassembly(mi_store *s, const char *lib, const char *name, char **text,
+                                 size_t *n, mi_diag *d) {
+    uint8_t *bytes = NULL;
+    size_t nb = 0;
+    mi_status st = mi_store_template(s, lib, name, &bytes, &nb, d);
+    if (st != MI_OK) return st;
+    mi_template t;
+    mi_template_init(&t);
+    mi_diag sub = {{0}};
+    st = mi_template_load(bytes, nb, &t, &sub);
+    free(bytes);
+    if (st != MI_OK)
+        return mi_diag_set(d, st, "%s/%s: stored template cannot be loaded (%s); run mi verify", lib,
+                           name, sub.msg);
+    st = mi_dis_format(&t, text, n, d);
+    mi_template_free(&t);
+    return st;
+}
 
 int mi_cmd_src(int argc, char **argv) {
     opts o;
@@ -581,6 +605,13 @@ int mi_cmd_src(int argc, char **argv) {
     char *file, *text;
     size_t n;
     st = mi_store_source(s, q.lib, q.pgm, &file, &text, &n, &d);
+    if (st == MI_E_NOTFOUND) { /* no such program (said again below), or no source */
+        file = NULL;
+        st = src_disassembly(s, q.lib, q.pgm, &text, &n, &d);
+        if (st == MI_OK)
+            fprintf(stderr, "mi: %s/%s keeps no source in its template; printing its disassembly\n",
+                    q.lib, q.pgm);
+    }
     if (st == MI_OK) {
         fwrite(text, 1, n, stdout);
         free(file);

@@ -31,6 +31,15 @@ expect 0 "$MI" asm hello.mi -o hello.mit || true
 if [ -f hello.mit ]; then
     expect 0 "$MI" install hello.mit --lib DEMO --name FROMMIT && out_has "DEMO/FROMMIT"
 fi
+# a template without its source is still listed: as MI text that assembles to it
+expect 0 "$MI" asm other.mi --no-source -o nosrc.mit
+expect 0 "$MI" install nosrc.mit --lib DEMO --name NOSRC
+expect 0 "$MI" src DEMO/NOSRC && err_has "keeps no source in its template; printing its disassembly"
+cp "$T/out" nosrc_dis.mi
+expect 0 "$MI" asm nosrc_dis.mi -o nosrc_again.mit
+cmp -s nosrc.mit nosrc_again.mit || fail "mi src of a template without source does not assemble back to it"
+expect 1 "$MI" src DEMO/NOSUCH && err_has "not found"
+expect 0 "$MI" rm DEMO/NOSRC
 
 before=$(state)
 # malformed names

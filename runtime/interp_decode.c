@@ -271,33 +271,12 @@ static int choose_flt(const dctx *c, dinsn *ip, const dop *d) {
     return 1;
 }
 
-/* A CALLX site as a call plan, if every operand is a plain object or constant.
- * 0: it stays GENERIC. */
-static int choose_callx(dctx *c, mi_icode *ic, dinsn *ip, const dop *d) {
-    if (ip->nops < 1 || ip->nops - 1 > MI_PLAN_MAX) return 0;
-    if (d[0].type.kind != MI_T_SYSPTR || d[0].is_const || d[0].sel != SEL_NONE ||
-        d[0].loc.mode != LOC_DIRECT || d[0].dim != 0)
-        return 0;
-    for (uint32_t k = 1; k < ip->nops; k++)
-        if (d[k].sel != SEL_NONE || d[k].loc.mode != LOC_DIRECT) return 0;
-    mi_callplan *pl = &ic->calls[c->ncalls++];
-    memset(pl, 0, sizeof *pl);
-    pl->nargs = ip->nops - 1;
-    pl->sarea = d[0].loc.area;
-    pl->soff = d[0].loc.off;
-    for (uint32_t k = 0; k < pl->nargs; k++) {
-        const dop *a = &d[1 + k];
-        /* what to_arg (interp_ops.c) passes for a plain operand */
-        pl->arg[k].area = a->loc.area;
-        pl->arg[k].off = a->loc.off;
-        pl->arg[k].type = a->type;
-        pl->arg[k].dim = a->dim;
-        pl->arg[k].cn = MI_NONE;
-        if (a->is_const) {
-            pl->arg[k].cn = mi_type_bytes(&a->type);
-            pl->constbytes += (pl->arg[k].cn + 15u) & ~15u;
-        }
-    }
+/* A CALLX site as a call plan, if it has one (mi_callplan_build: the same sites
+ * as translated code's rt->callxp). 0: it stays GENERIC. */
+static int choose_callx(dctx *c, mi_icode *ic, dinsn *ip, uint32_t insn) {
+    mi_callplan *pl = &ic->calls[c->ncalls];
+    if (!mi_callplan_build(c->t, c->l, insn, pl)) return 0;
+    c->ncalls++;
     ip->u.call = pl;
     ip->h = MI_H_CALLX;
     return 1;
@@ -401,7 +380,7 @@ static int decode_insn(dctx *c, mi_icode *ic, uint32_t i) {
         ip->target = d[0].label;
         break;
     case MI_OP_CALLX:
-        choose_callx(c, ic, ip, d);
+        choose_callx(c, ic, ip, i);
         break;
     default:
         choose_fast(c, ip, d);

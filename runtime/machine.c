@@ -168,6 +168,82 @@ static uint64_t storage_left(const mi_runctx *run) { return run->max_storage - r
  * would double the memory of programs with huge AUTO objects). */
 #define AUTO_IMAGE_MAX (64u * 1024u)
 
+/* ---- call plans ------------------------------------------------------------ */
+
+/* Index in inv->base of an object that is not BASED; MI_NONE for a BASED one. */
+static uint32_t plan_area(const mi_objlayout *ol) {
+    if (ol->area == MI_AREA_BASED) return MI_NONE;
+    return ol->area == MI_AREA_PARM ? MI_AREA_PARM + ol->root : ol->area;
+}
+
+int mi_callplan_build(const mi_template *t, const mi_layout *l, uint32_t insn, mi_callplan *pl) {
+    if (insn >= t->ninsns) return 0;
+    const mi_insn *in = &t->insns[insn];
+    if (in->op != MI_OP_CALLX || in->nopnds < 1 || in->nopnds - 1u > MI_PLAN_MAX) return 0;
+    const mi_operand *op = &t->opnds[in->first];
+    if (op[0].kind != MI_O_OBJ || op[0].ref >= t->nobjs) return 0;
+    const mi_object *so = &t->objs[op[0].ref];
+    uint32_t sarea = plan_area(&l->objs[op[0].ref]);
+    if (so->type.kind != MI_T_SYSPTR || so->dim != 0 || sarea == MI_NONE) return 0;
+    for (uint32_t k = 1; k < in->nopnds; k++) {
+        if (op[k].kind == MI_O_CONST) {
+            if (op[k].ref >= t->nconsts) return 0;
+        } else if (op[k].kind != MI_O_OBJ || op[k].ref >= t->nobjs ||
+                   plan_area(&l->objs[op[k].ref]) == MI_NONE) {
+            return 0;
+        }
+    }
+    memset(pl, 0, sizeof *pl);
+    pl->nargs = in->nopnds - 1u;
+    pl->sarea = sarea;
+    pl->soff = (uint32_t)l->objs[op[0].ref].offset;
+    for (uint32_t k = 0; k < pl->nargs; k++) {
+        const mi_operand *a = &op[1 + k];
+        /* what the interpreter's to_arg and translated code's ARG pass for a plain
+         * operand: its bytes, its type, a whole array's DIM; a constant is copied */
+        if (a->kind == MI_O_CONST) {
+            const mi_const *kc = &t->consts[a->ref];
+            pl->arg[k].area = MI_AREA_CONST;
+            pl->arg[k].off = kc->offset;
+            pl->arg[k].type = kc->type;
+            pl->arg[k].dim = 0;
+            pl->arg[k].cn = mi_type_bytes(&kc->type);
+            pl->constbytes += (pl->arg[k].cn + 15u) & ~15u;
+        } else {
+            const mi_object *o = &t->objs[a->ref];
+            pl->arg[k].area = plan_area(&l->objs[a->ref]);
+            pl->arg[k].off = (uint32_t)l->objs[a->ref].offset;
+            pl->arg[k].type = o->type;
+            pl->arg[k].dim = o->dim;
+            pl->arg[k].cn = MI_NONE;
+        }
+    }
+    return 1;
+}
+
+int mi_machine_callx_site(const mi_template *t, const mi_layout *l, uint32_t insn) {
+    mi_callplan pl;
+    return mi_callplan_build(t, l, insn, &pl);
+}
+
+/* The plans of a native program, one per CALLX instruction in order (nargs MI_NONE
+ * where the site has none: its code calls rt->callx). -1 if the host has no memory. */
+static int native_plans(mi_program *p) {
+    const mi_template *t = p->tmpl;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->ninsns; i++) n += t->insns[i].op == MI_OP_CALLX;
+    mi_callplan *pl = calloc(n ? n : 1, sizeof *pl);
+    if (pl == NULL) return -1;
+    for (uint32_t i = 0, j = 0; i < t->ninsns; i++) {
+        if (t->insns[i].op != MI_OP_CALLX) continue;
+        if (!mi_callplan_build(t, &p->layout, i, &pl[j])) pl[j].nargs = MI_NONE;
+        j++;
+    }
+    p->plans = pl;
+    p->nplans = n;
+    return 0;
+}
+
 /* First call of a program in the run: create and initialise its STATIC storage,
  * its AUTO image, and (when interpreted) its pre-decoded code. */
 static mi_exc program_ready(mi_runctx *run, mi_program *p) {
@@ -187,6 +263,8 @@ static mi_exc program_ready(mi_runctx *run, mi_program *p) {
         if (ai != NULL) memset(ai + as, 0, ias - as);
     }
     if (e == MI_EXC_NONE && p->native == NULL && p->icode == NULL && mi_interp_prepare(p, NULL) != MI_OK)
+        e = MI_EXC_MIE0008;
+    if (e == MI_EXC_NONE && p->native != NULL && p->plans == NULL && native_plans(p) != 0)
         e = MI_EXC_MIE0008;
     if (e != MI_EXC_NONE) {
         free(sa);
@@ -446,6 +524,14 @@ int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c) {
     return call_run(run, inv, p, &f);
 }
 
+int mi_machine_callxp(mi_invocation *inv, uint32_t site) {
+    mi_program *p = inv->prog;
+    /* generated code passes only sites that have a plan; anything else is a broken
+     * image, refused as an invalid instruction would be */
+    if (site >= p->nplans || p->plans[site].nargs == MI_NONE) return MI_EXC_MIE0004;
+    return mi_machine_callx_plan(inv, &p->plans[site]);
+}
+
 int mi_machine_callx(mi_invocation *inv, uint32_t insn, const mi_sysptr *s, uint32_t nargs,
                      const mi_arg *args) {
     (void)insn;
@@ -459,6 +545,7 @@ static void program_free(mi_runctx *run, mi_program *p) {
     if (p->native_data != NULL && run->hook != NULL && run->hook->release != NULL)
         run->hook->release(run->hook->ctx, p->native_data);
     mi_interp_free(p->icode);
+    free(p->plans);
     free(p->static_area);
     free(p->auto_image);
     mi_layout_free(&p->layout);
@@ -669,6 +756,7 @@ const mi_rt_table mi_rt = {
     mi_sem_arith, mi_sem_unary, mi_sem_bitwise, mi_sem_cmpn, mi_sem_cond,
     mi_sem_load_int, mi_sem_store_int, mi_sem_cpybla, mi_sem_cpyblap, mi_sem_cat,
     mi_sem_scan, mi_sem_trimlen, mi_sem_cmpc, mi_sem_cvtnc, mi_sem_cvtcn, mi_sem_edit,
+    mi_machine_callxp,
 };
 
 typedef struct run_job {

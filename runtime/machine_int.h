@@ -5,6 +5,37 @@
 #define MI_MACHINE_INT_H
 #include "mi_machine.h"
 
+/* A CALLX site whose operands are all plain objects or constants (no element,
+ * substring or BASED operand, so locating them cannot raise and their types are
+ * fixed): where the SYSPTR and each argument live in the caller's storage, and the
+ * callee the arguments were last matched against — the match (MCH0802) depends
+ * only on the callee then, so it is made once per site and callee. Built from the
+ * template by mi_callplan_build (the one definition of which sites have a plan):
+ * for interpreted programs by the pre-decoder, which owns them; for native programs
+ * by the machine at the program's first call (mi_program.plans, rt->callxp). */
+#define MI_PLAN_MAX 16u
+typedef struct mi_callplan {
+    mi_program *callee;   /* NULL: not matched yet */
+    uint32_t nargs;       /* MI_NONE: not a plan (mi_program.plans of a site without one) */
+    uint32_t sarea, soff; /* the SYSPTR: inv->base[sarea] + soff */
+    uint64_t constbytes;  /* sum over the constant arguments of their size rounded up to 16 */
+    struct {
+        uint32_t area, off; /* the argument's bytes: inv->base[area] + off */
+        uint32_t cn;        /* MI_NONE (by reference), or a constant's byte count (a copy) */
+        uint32_t dim;       /* a whole array: its DIM, else 0 */
+        mi_type type;
+    } arg[MI_PLAN_MAX];
+} mi_callplan;
+
+/* CALLX through a call plan: the same int convention, checks and exceptions, in the
+ * same order, as mi_machine_callx with the plan's operands. */
+int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c);
+
+/* Builds the plan of the CALLX at instruction insn of verified template t (layout l):
+ * 1 if its operands allow one (SYSPTR and arguments plain objects outside spaces or
+ * constants, at most MI_PLAN_MAX arguments), else 0 with *pl untouched. */
+int mi_callplan_build(const mi_template *t, const mi_layout *l, uint32_t insn, mi_callplan *pl);
+
 /* A program loaded into a run. Created by mi_run (the first program) or by
  * RSLVSP; lives until the run ends. */
 struct mi_program {
@@ -18,6 +49,9 @@ struct mi_program {
     uint8_t *auto_image;      /* initialised AUTO storage copied at each call; NULL when
                                  the AUTO storage is large (initialised in place) */
     void *icode;              /* the interpreter's pre-decoded form (interp_decode.c) */
+    mi_callplan *plans;       /* native programs: one per CALLX instruction, in order
+                                 (rt->callxp's site number); made at the first call */
+    uint32_t nplans;
     mi_program *next;
 };
 
@@ -59,29 +93,6 @@ void mi_interp_free(void *icode);
 void mi_machine_set_signal(mi_invocation *inv, uint32_t insn, const uint8_t *id,
                            const uint8_t *data, uint32_t ndata);
 
-/* A CALLX site whose operands are all plain objects or constants (no element,
- * substring or BASED operand, so locating them cannot raise and their types are
- * fixed): where the SYSPTR and each argument live in the caller's storage, and the
- * callee the arguments were last matched against — the match (MCH0802) depends
- * only on the callee then, so it is made once per site and callee. Built by an
- * executor (the interpreter's pre-decoder), owned by it, updated by the machine. */
-#define MI_PLAN_MAX 16u
-typedef struct mi_callplan {
-    mi_program *callee;   /* NULL: not matched yet */
-    uint32_t nargs;
-    uint32_t sarea, soff; /* the SYSPTR: inv->base[sarea] + soff */
-    uint64_t constbytes;  /* sum over the constant arguments of their size rounded up to 16 */
-    struct {
-        uint32_t area, off; /* the argument's bytes: inv->base[area] + off */
-        uint32_t cn;        /* MI_NONE (by reference), or a constant's byte count (a copy) */
-        uint32_t dim;       /* a whole array: its DIM, else 0 */
-        mi_type type;
-    } arg[MI_PLAN_MAX];
-} mi_callplan;
-
-/* CALLX through a call plan: the same int convention, checks and exceptions, in the
- * same order, as mi_machine_callx with the plan's operands. */
-int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c);
 
 /* True when the run thread has less than a safety margin of stack left (then a
  * call raises MIE0008 instead of overflowing the host stack). */

@@ -213,6 +213,16 @@ mi_exc mi_machine_rtvexc(mi_invocation *inv, uint8_t *r1, uint32_t n1, uint8_t *
  * diagnostics). */
 int mi_machine_callx(mi_invocation *inv, uint32_t insn, const mi_sysptr *s, uint32_t nargs,
                      const mi_arg *args);
+/* CALLX through the call plan of the site-th CALLX instruction (0-based, counting
+ * every CALLX of the program in order) of a native program, made by the machine at
+ * the program's first call: the same int convention, checks and exceptions, in the
+ * same order, as mi_machine_callx with that instruction's operands. Only for sites
+ * where mi_machine_callx_site holds (else MIE0004). */
+int mi_machine_callxp(mi_invocation *inv, uint32_t site);
+/* Whether the CALLX at instruction insn of verified template t (layout l) has a call
+ * plan: its SYSPTR and arguments are plain objects outside spaces or constants, at
+ * most 16 arguments. The translator's test for emitting rt->callxp. */
+int mi_machine_callx_site(const mi_template *t, const mi_layout *l, uint32_t insn);
 /* RSLVSP r, name (trailing blanks of name ignored): MCH3401 or MIE0007. */
 mi_exc mi_machine_rslvsp(mi_invocation *inv, mi_sysptr *r, const uint8_t *name, uint32_t n);
 /* SVC k, args (int convention): MIE0004 for an unknown k. */
@@ -242,7 +252,7 @@ static inline mi_exc mi_machine_based(const mi_spcptr *p, uint64_t root_size, ui
 
 /* Everything native code calls, in one table (so libtcc-compiled code needs no
  * symbol resolution). version is MI_RT_VERSION; new entries are only appended. */
-#define MI_RT_VERSION 1u
+#define MI_RT_VERSION 2u /* 2: callxp */
 struct mi_rt_table {
     uint32_t version, size;
     /* machine */
@@ -279,6 +289,8 @@ struct mi_rt_table {
     mi_exc (*cvtcn)(int, const mi_type *, uint8_t *, const uint8_t *, uint32_t);
     mi_exc (*edit)(uint8_t *, uint32_t, const mi_type *, const uint8_t *, const uint8_t *,
                    uint32_t);
+    /* version 2 */
+    int (*callxp)(mi_invocation *, uint32_t);
 };
 
 /* The table (filled with the functions above). */

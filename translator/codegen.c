@@ -410,7 +410,9 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
             fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(v - 1) * es);
             return;
         }
-        cg_printf(&c->body, "if (%s < 1 || %s > %u) %s\n", xv, xv, ob->dim, cg_r(c, MI_EXC_MCH0603));
+        /* 1 <= x <= dim as one unsigned compare (x - 1 wraps below 0 for x < 1):
+         * tcc evaluates each comparison of a || chain separately */
+        cg_printf(&c->body, "if ((u64)%s - 1 >= %uu) %s\n", xv, ob->dim, cg_r(c, MI_EXC_MCH0603));
         c->xcache[slot] = (cg_xcache){1, ix->ref, ob->dim};
     elem_addr:;
         /* (x - 1) * es + off, written so that no intermediate pointer precedes
@@ -657,11 +659,20 @@ static void emit_space(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     }
 }
 
-/* CALLX and SVC: arguments resolved in operand order straight into g[]. */
+/* CALLX and SVC: arguments resolved in operand order straight into g[]. A CALLX
+ * whose operands are plain objects or constants (nothing to resolve at run time)
+ * goes through the machine's call plan of the site instead: no g[], and its
+ * arguments are matched once per site and callee (mi_machine_callxp). */
 static void emit_call(cg_ctx *c, const mi_insn *in) {
     cg_buf *b = &c->body;
     cg_opnd o0, a;
     char tn[16];
+    if (in->op == MI_OP_CALLX && mi_machine_callx_site(c->t, &c->l, c->k)) {
+        cg_printf(b, "c = rt->callxp(inv, %u);\n", c->ncallx++);
+        cg_printf(b, "if (c != 0) {pc=%u;ex=c;goto raise_;}\n", c->k);
+        return;
+    }
+    if (in->op == MI_OP_CALLX) c->ncallx++;
     cg_resolve(c, 0, 0, &o0);
     uint32_t nargs = in->nopnds - 1u;
     for (uint32_t i = 0; i < nargs; i++) {
@@ -794,7 +805,9 @@ static void mark_targets(cg_ctx *c) {
             if (op->kind == MI_O_LABEL && op->ref < t->ninsns) c->target[op->ref] = 1;
         }
         if (in->op == MI_OP_CALLI && k + 1 < t->ninsns) c->target[k + 1] = 1;
-        if ((in->op == MI_OP_CALLX || in->op == MI_OP_SVC) && in->nopnds - 1u > c->maxargs)
+        /* g[] only for the calls that build an argument list (not planned CALLX) */
+        if ((in->op == MI_OP_SVC || (in->op == MI_OP_CALLX && !mi_machine_callx_site(t, &c->l, k))) &&
+            in->nopnds - 1u > c->maxargs)
             c->maxargs = in->nopnds - 1u;
     }
     for (uint32_t m = 0; m < t->nmons; m++)

@@ -60,6 +60,7 @@ typedef struct cg_ctx {
     uint8_t *parm_used;    /* per parameter: its base is cached in a local P<k> */
     uint32_t k;            /* the instruction being translated (0-based) */
     uint32_t maxargs;      /* size of g[] */
+    uint32_t ncallx;       /* CALLX instructions before the current one (rt->callxp's site) */
     unsigned need;         /* CG_NEED_* */
     int has_rtni;          /* emit the shared RTNI dispatch */
     int has_sigexc;        /* emit handle_ (SIGEXC finds its handler itself) */

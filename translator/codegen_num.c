@@ -208,6 +208,10 @@ void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         cg_int_value(&o[1], va, sizeof va);
         int_range(&o[1], &lo, &hi);
         if (in->op == MI_OP_CPYNV) {
+            if (o[1].is_const) { /* a literal: stored (and range-checked) as is, no r */
+                cg_store_int(c, &o[0], va, lo, hi);
+                return;
+            }
             cg_printf(b, "r = %s;\n", va);
         } else {
             if (lo == INT64_MIN) /* -(-2^63) is not an int64 */

@@ -5,7 +5,7 @@
  *
  * Canonical text, one line, fields in this order, separated by one space:
  *   mi-host/1 arch=x86_64 os=linux-gnu libc=glibc-2.36 cpu=x86-64
- *   libtcc=0.9.27+git20200814.62c30a4a-1 tier=tcc translator=1 rt-abi=1 salt=
+ *   libtcc=0.9.27+git20200814.62c30a4a-1 tier=tcc translator=2 rt-abi=2 salt=
  * Values are escaped: every byte outside [A-Za-z0-9._+:/@,()-] becomes %XX
  * (upper-case hex), so the text is unambiguous and contains no space.
  *
@@ -33,8 +33,8 @@
 #include <stdint.h>
 #include "mi_status.h"
 
-#define MI_TRANSLATOR_VERSION 1u
-#define MI_RT_ABI_VERSION 1u
+#define MI_TRANSLATOR_VERSION 2u /* 2: CALLX through call plans (rt->callxp) */
+#define MI_RT_ABI_VERSION 2u /* 2: rt->callxp (call plans for translated CALLX) */
 
 #define MI_HOST_TEXT_MAX 1024u /* mi_host_fingerprint_text always fits in this */
 #define MI_HOST_JSON_MAX 4096u /* mi_host_describe_json always fits in this */

@@ -308,6 +308,26 @@ struct mi_achunk {
 
 static inline uint8_t *achunk_data(mi_achunk *c) { return (uint8_t *)c + ACHUNK_HDR; }
 
+/* Under AddressSanitizer the free part of every chunk is poisoned, so that a use of
+ * an invocation's storage after it returned is reported as it was when each
+ * invocation had its own malloc'd block. Offsets are multiples of 16, above ASan's
+ * 8-byte granularity. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MI_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MI_ASAN 1
+#endif
+#endif
+#ifdef MI_ASAN
+#include <sanitizer/asan_interface.h>
+#define apoison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define aunpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define apoison(p, n) ((void)(p), (void)(n))
+#define aunpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 static void achunks_free(mi_achunk *c) {
     while (c != NULL) {
         mi_achunk *n = c->next;
@@ -333,9 +353,11 @@ static __attribute__((noinline)) uint8_t *astack_grow(mi_runctx *run, uint64_t n
         c->next = NULL;
         c->size = (size_t)size;
         *link = c;
+        apoison(achunk_data(c), c->size);
     }
     run->achunk = c;
     run->atop = (size_t)n;
+    aunpoison(achunk_data(c), (size_t)n);
     return achunk_data(c);
 }
 
@@ -344,6 +366,7 @@ static inline uint8_t *astack_alloc(mi_runctx *run, uint64_t n) {
     if (c != NULL && n <= c->size - run->atop) {
         uint8_t *p = achunk_data(c) + run->atop;
         run->atop += (size_t)n;
+        aunpoison(p, (size_t)n);
         return p;
     }
     return astack_grow(run, n);
@@ -355,9 +378,22 @@ static __attribute__((noinline)) void astack_trim(mi_runctx *run) {
     mi_achunk **link = run->achunk != NULL ? &run->achunk->next : &run->ahead;
     mi_achunk *c = *link;
     if (c == NULL) return;
-    if (c->size == ACHUNK_SIZE) link = &c->next;
+    if (c->size == ACHUNK_SIZE) {
+        apoison(achunk_data(c), c->size); /* the spare kept: all of it free */
+        link = &c->next;
+    }
     achunks_free(*link);
     *link = NULL;
+}
+
+/* The stack's top set back to (chunk, top), as it was before an invocation. */
+static inline void astack_release(mi_runctx *run, mi_achunk *chunk, size_t top) {
+    if (run->achunk != chunk) {
+        run->achunk = chunk;
+        astack_trim(run);
+    }
+    run->atop = top;
+    if (chunk != NULL) apoison(achunk_data(chunk) + top, chunk->size - top);
 }
 
 /* ---- invocations (§9) ----------------------------------------------------- */
@@ -411,8 +447,7 @@ static inline __attribute__((always_inline)) int call_enter(mi_runctx *run, mi_i
             memcpy(blk, p->auto_image, l->auto_size);
         }
     } else if ((e = init_area(p, MI_AREA_AUTO, blk, l->auto_size)) != MI_EXC_NONE) {
-        run->achunk = f->chunk;
-        run->atop = f->top;
+        astack_release(run, f->chunk, f->top);
         return e;
     }
     f->base = (uint8_t **)(void *)(blk + asz);
@@ -446,11 +481,7 @@ static inline __attribute__((always_inline)) int call_run(mi_runctx *run, mi_inv
     run->storage_used += l->auto_size;
     int rc = p->native != NULL ? p->native(&inv, &mi_rt) : mi_interp_exec(&inv);
     run->storage_used -= l->auto_size;
-    if (run->achunk != f->chunk) {
-        run->achunk = f->chunk;
-        astack_trim(run);
-    }
-    run->atop = f->top;
+    astack_release(run, f->chunk, f->top);
     switch (rc) {
     case MI_RUN_RETURN: return 0;
     case MI_RUN_EXIT: return MI_X_EXIT;

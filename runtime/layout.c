@@ -69,7 +69,10 @@ mi_status mi_layout_build(const mi_template *t, mi_layout *l, mi_diag *d) {
             l->parm_obj[l->nparms++] = i;
             break;
         case MI_C_BASED:
-            if (o->base >= i || t->objs[o->base].type.kind != MI_T_SPCPTR) goto bad;
+            /* The pointer may be declared anywhere in the ODT (§2, O4): a BASED object
+             * only names it, it needs none of its layout. */
+            if (o->base >= t->nobjs || o->base == i || t->objs[o->base].type.kind != MI_T_SPCPTR)
+                goto bad;
             ol->area = MI_AREA_BASED;
             ol->root = o->base;
             ol->root_size = ol->size;

@@ -399,6 +399,30 @@ static int flt_finite(const mi_type *t, const uint8_t *p) {
     return (mi_ld64(p) & 0x7FF0000000000000ull) != 0x7FF0000000000000ull;
 }
 
+/* 1 if the finite FLT value at p (type t) has at most s decimal digits after the point,
+ * so converting it to a type of scale s loses nothing. Read off the bits, exactly: the
+ * value is M * 2^E with M odd (or 0), and M * 2^E * 10^s = M * 5^s * 2^(E+s) is an
+ * integer exactly when E + s >= 0. (Comparing the converted value with the float in
+ * the float domain would call PKD 0.10 equal to binary64 0.1, which it is not.) */
+static int flt_exact_at_scale(const mi_type *t, const uint8_t *p, unsigned s) {
+    uint64_t sig;
+    int e2;
+    if (t->size == 4) {
+        uint32_t b = mi_ld32(p), ex = (b >> 23) & 0xFFu;
+        sig = b & 0x7FFFFFu;
+        if (ex != 0) sig |= 0x800000u;
+        e2 = ex != 0 ? (int)ex - 150 : -149;
+    } else {
+        uint64_t b = mi_ld64(p), ex = (b >> 52) & 0x7FFu;
+        sig = b & 0xFFFFFFFFFFFFFull;
+        if (ex != 0) sig |= 1ull << 52;
+        e2 = ex != 0 ? (int)ex - 1075 : -1074;
+    }
+    if (sig == 0) return 1;
+    e2 += __builtin_ctzll(sig);
+    return e2 + (int)s >= 0;
+}
+
 int asm_lit_convert(const asm_lit *src, const mi_type *to, uint32_t col, asm_lit *out, asm_err *e) {
     char tn[32];
     asm_type_text(to, tn, sizeof tn);
@@ -454,7 +478,13 @@ int asm_lit_convert(const asm_lit *src, const mi_type *to, uint32_t col, asm_lit
     mi_exc x = mi_sem_unary(MI_OP_CPYNV, 0, to, out->bytes, &src->type, src->bytes);
     int cmp = 0;
     /* to FLT: rounded once, must be finite; to the others: no digit lost */
-    if (x == MI_EXC_NONE && to->kind != MI_T_FLT) x = mi_sem_cmpn(&cmp, to, out->bytes, &src->type, src->bytes);
+    if (x == MI_EXC_NONE && to->kind != MI_T_FLT) {
+        if (src->type.kind == MI_T_FLT)
+            cmp = !flt_exact_at_scale(&src->type, src->bytes,
+                                      to->kind == MI_T_PKD || to->kind == MI_T_ZND ? to->scale : 0);
+        else
+            x = mi_sem_cmpn(&cmp, to, out->bytes, &src->type, src->bytes);
+    }
     if (x == MI_EXC_NONE && to->kind == MI_T_FLT && !flt_finite(to, out->bytes)) x = MI_EXC_MCH1210;
     if (x != MI_EXC_NONE || cmp != 0) {
         asm_lit_free(out);

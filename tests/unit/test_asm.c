@@ -333,7 +333,9 @@ static void test_init_errors(void **state) {
                       "DCL l PKD(5,2) INIT(0.10000000000000000555E0)\n"
                       "DCL m FLT(4) INIT(FLT(8):X'000000000000F87F')\n"
                       "DCL n PKD(3,1) INIT(X'123F')\n"
-                      "DCL o BIN(4) INIT(1E10)\n";
+                      "DCL o BIN(4) INIT(1E10)\n"
+                      "DCL p PKD(5,2) INIT(FLT(8):0.1)\n"
+                      "DCL q BIN(4) INIT(FLT(8):3.5)\n";
     mi_asm_diags dg = build_fail(src, strlen(src), MI_E_SYNTAX);
     has_diag(&dg, "t.mi:1:19: error: value out of range for BIN(2)");
     has_diag(&dg, "t.mi:2:19: error: value is not exact in BIN(4)");
@@ -351,7 +353,17 @@ static void test_init_errors(void **state) {
     has_diag(&dg, "t.mi:13:19: error: value out of range for FLT(4)"); /* a NaN is not finite */
     has_diag(&dg, "t.mi:14:21: error: X'...' literal is not a PKD(3,1) value in the form MI writes");
     has_diag(&dg, "t.mi:15:19: error: value out of range for BIN(4)");
-    assert_int_equal(dg.n, 15);
+    /* a FLT typed literal is its binary value: binary64 0.1 is not 0.10 (regression: it
+     * was compared with the PKD result in the float domain and accepted) */
+    has_diag(&dg, "t.mi:16:21: error: value is not exact in PKD(5,2)");
+    has_diag(&dg, "t.mi:17:19: error: value is not exact in BIN(4)");
+    assert_int_equal(dg.n, 17);
+    /* ... and one that is exact converts: binary64 0.25 is 0.25, -3.0 is -3 */
+    mi_template t;
+    build_ok("DCL r PKD(5,2) INIT(FLT(8):0.25)\nDCL s BIN(4) INIT(FLT(4):-3)\n        RTX\n", &t);
+    check_const(&t, 0, MI_T_PKD, 5, 2, 0, "00025C");
+    check_const(&t, 1, MI_T_BIN, 4, 0, 0, "FDFFFFFF");
+    mi_template_free(&t);
     mi_asm_diags_free(&dg);
 }
 

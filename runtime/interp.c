@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include "interp_int.h"
+#include "machine_call.h"
 
 #ifdef MI_INTERP_SWITCH
 #define vmdispatch(x) switch (x)
@@ -212,10 +213,13 @@ int mi_interp_exec(mi_invocation *inv) {
         /* BIN(4) and BIN(8) objects and constants. */
 #define LD4(o) ((int64_t)(int32_t)mi_ld32(FADDR(o)))
 #define LD8(o) ((int64_t)mi_ld64(FADDR(o)))
-#define W4(name, bval, ovf)                                                              \
+/* Both sources are in int32's range (the decoder picks the _DI forms only for
+ * such constants), so the exact result fits int64 and only the receiver's range
+ * is checked. */
+#define W4(name, bval, OP)                                                               \
     vmcase(name) {                                                                       \
-        int64_t a = LD4(ip->u.f[1]), b = (bval), r;                                      \
-        if (ovf(a, b, &r) || r < INT32_MIN || r > INT32_MAX) {                           \
+        int64_t r = LD4(ip->u.f[1]) OP (bval);                                           \
+        if (r < INT32_MIN || r > INT32_MAX) {                                            \
             rc = MI_EXC_MCH1210;                                                         \
             goto raise;                                                                  \
         }                                                                                \
@@ -232,12 +236,12 @@ int mi_interp_exec(mi_invocation *inv) {
         mi_st64(FADDR(ip->u.f[0]), (uint64_t)r);                                         \
         vmbreak;                                                                         \
     }
-        W4(ADDN_W4_DD, LD4(ip->u.f[2]), __builtin_add_overflow)
-        W4(SUBN_W4_DD, LD4(ip->u.f[2]), __builtin_sub_overflow)
-        W4(MULN_W4_DD, LD4(ip->u.f[2]), __builtin_mul_overflow)
-        W4(ADDN_W4_DI, ip->u.f[2].imm, __builtin_add_overflow)
-        W4(SUBN_W4_DI, ip->u.f[2].imm, __builtin_sub_overflow)
-        W4(MULN_W4_DI, ip->u.f[2].imm, __builtin_mul_overflow)
+        W4(ADDN_W4_DD, LD4(ip->u.f[2]), +)
+        W4(SUBN_W4_DD, LD4(ip->u.f[2]), -)
+        W4(MULN_W4_DD, LD4(ip->u.f[2]), *)
+        W4(ADDN_W4_DI, ip->u.f[2].imm, +)
+        W4(SUBN_W4_DI, ip->u.f[2].imm, -)
+        W4(MULN_W4_DI, ip->u.f[2].imm, *)
         W8(ADDN_W8_DD, LD8(ip->u.f[2]), __builtin_add_overflow)
         W8(SUBN_W8_DD, LD8(ip->u.f[2]), __builtin_sub_overflow)
         W8(MULN_W8_DD, LD8(ip->u.f[2]), __builtin_mul_overflow)
@@ -270,6 +274,16 @@ int mi_interp_exec(mi_invocation *inv) {
         CMP(CMPN_W8_DD, LD8(ip->u.f[0]), LD8(ip->u.f[1]))
         CMP(CMPN_W8_DI, LD8(ip->u.f[0]), ip->u.f[1].imm)
 
+        /* Objects of any fast integer types (e.g. BIN(4) into BIN(8), a BIN(1) flag
+         * against a constant): no operand can raise, only the receiver's range. */
+#define LDX(o) mi_fast_ld((o).it, FADDR(o))
+        vmcase(CPYNV_X_DD) {
+            if ((rc = mi_fast_st(ip->u.f[0].it, FADDR(ip->u.f[0]), LDX(ip->u.f[1]))) != 0) goto raise;
+            vmbreak;
+        }
+        CMP(CMPN_X_DD, LDX(ip->u.f[0]), LDX(ip->u.f[1]))
+        CMP(CMPN_X_DI, LDX(ip->u.f[0]), ip->u.f[1].imm)
+
         /* FLT(8): one binary64 operation, never an exception. */
 #define FARITH(name, expr)                                                               \
     vmcase(name) {                                                                       \
@@ -293,7 +307,9 @@ int mi_interp_exec(mi_invocation *inv) {
         }
 
         vmcase(CALLX) {
-            rc = mi_machine_callx_plan(inv, ip->u.call);
+            /* the machine's call sequence inline (machine_call.h): an interpreted
+             * callee runs in a nested mi_interp_exec called from here */
+            rc = mc_callx_plan(inv, ip->u.call);
             if (rc != 0) goto raise;
             vmbreak;
         }

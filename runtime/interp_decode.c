@@ -330,7 +330,8 @@ static void choose_fast(const dctx *c, dinsn *ip, const dop *d) {
         uint8_t it = wide ? IT_B8 : IT_B4;
         if (k >= 0 && is_d(&f[0], it) && is_d(&f[1], it)) {
             if (is_d(&f[2], it)) ip->h = (wide ? w8 : w4)[k][0];
-            else if (f[2].m == FM_IMM) ip->h = (wide ? w8 : w4)[k][1];
+            else if (f[2].m == FM_IMM && (wide || (f[2].imm >= INT32_MIN && f[2].imm <= INT32_MAX)))
+                ip->h = (wide ? w8 : w4)[k][1]; /* W4: see interp.c */
         } else if (ip->op == MI_OP_CPYNV && is_d(&f[0], it)) {
             if (is_d(&f[1], it)) ip->h = wide ? MI_H_CPYNV_W8_D : MI_H_CPYNV_W4_D;
             else if (f[1].m == FM_IMM && (wide || (f[1].imm >= INT32_MIN && f[1].imm <= INT32_MAX)))
@@ -339,6 +340,12 @@ static void choose_fast(const dctx *c, dinsn *ip, const dop *d) {
             if (is_d(&f[1], it)) ip->h = wide ? MI_H_CMPN_W8_DD : MI_H_CMPN_W4_DD;
             else if (f[1].m == FM_IMM) ip->h = wide ? MI_H_CMPN_W8_DI : MI_H_CMPN_W4_DI;
         }
+    }
+    /* Other plain objects and constants of fast integer types. */
+    if (ip->h == MI_H_I_CPYNV && f[0].m == FM_D && f[1].m == FM_D) ip->h = MI_H_CPYNV_X_DD;
+    if (ip->h == MI_H_I_CMPN && f[0].m == FM_D) {
+        if (f[1].m == FM_D) ip->h = MI_H_CMPN_X_DD;
+        else if (f[1].m == FM_IMM) ip->h = MI_H_CMPN_X_DI;
     }
 }
 

@@ -30,6 +30,7 @@
     X(ADDN_W8_DD) X(ADDN_W8_DI) X(SUBN_W8_DD) X(SUBN_W8_DI) X(MULN_W8_DD) X(MULN_W8_DI)  \
     X(CPYNV_W4_D) X(CPYNV_W4_I) X(CPYNV_W8_D) X(CPYNV_W8_I)                               \
     X(CMPN_W4_DD) X(CMPN_W4_DI) X(CMPN_W8_DD) X(CMPN_W8_DI)                               \
+    X(CPYNV_X_DD) X(CMPN_X_DD) X(CMPN_X_DI)                                              \
     X(F_ADDN) X(F_SUBN) X(F_MULN) X(F_DIVN) X(F_CPYNV) X(F_CMPN) X(CALLX)
 
 enum {
@@ -126,7 +127,8 @@ mi_exc mi_interp_addr(mi_invocation *inv, const dop *o, uint8_t **p, uint32_t *l
 
 /* ---- the integer kernels of the fast handlers ---------------------------- */
 
-static inline int64_t mi_fast_ld(uint8_t it, const uint8_t *p) {
+/* always inlined: in the big dispatch function the compiler would otherwise call it */
+static inline __attribute__((always_inline)) int64_t mi_fast_ld(uint8_t it, const uint8_t *p) {
     switch (it) {
     case IT_B1: return (int8_t)p[0];
     case IT_B2: return (int16_t)mi_ld16(p);
@@ -139,7 +141,7 @@ static inline int64_t mi_fast_ld(uint8_t it, const uint8_t *p) {
 }
 
 /* Stores v if it fits the receiver's range (§4), else MCH1210. */
-static inline mi_exc mi_fast_st(uint8_t it, uint8_t *p, int64_t v) {
+static inline __attribute__((always_inline)) mi_exc mi_fast_st(uint8_t it, uint8_t *p, int64_t v) {
     switch (it) {
     case IT_B1: if (v < INT8_MIN || v > INT8_MAX) return MI_EXC_MCH1210; p[0] = (uint8_t)v; break;
     case IT_B2: if (v < INT16_MIN || v > INT16_MAX) return MI_EXC_MCH1210; mi_st16(p, (uint16_t)v); break;

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "machine_int.h"
+#include "machine_call.h"
 
 /* Spaces whose maximum is at most this are calloc'd whole and charged to the
  * storage limit; larger ones reserve address space with mmap (pages are only
@@ -209,6 +209,7 @@ int mi_callplan_build(const mi_template *t, const mi_layout *l, uint32_t insn, m
             pl->arg[k].dim = 0;
             pl->arg[k].cn = mi_type_bytes(&kc->type);
             pl->constbytes += (pl->arg[k].cn + 15u) & ~15u;
+            pl->nconst++;
         } else {
             const mi_object *o = &t->objs[a->ref];
             pl->arg[k].area = plan_area(&l->objs[a->ref]);
@@ -246,7 +247,7 @@ static int native_plans(mi_program *p) {
 
 /* First call of a program in the run: create and initialise its STATIC storage,
  * its AUTO image, and (when interpreted) its pre-decoded code. */
-static mi_exc program_ready(mi_runctx *run, mi_program *p) {
+mi_exc mi_machine_program_ready(mi_runctx *run, mi_program *p) {
     if (p->static_area != NULL) return MI_EXC_NONE;
     uint64_t ss = p->layout.static_size, as = p->layout.auto_size;
     uint64_t is = as <= AUTO_IMAGE_MAX ? as : 0;
@@ -256,7 +257,7 @@ static mi_exc program_ready(mi_runctx *run, mi_program *p) {
     mi_exc e = init_area(p, MI_AREA_STATIC, sa, ss);
     if (e == MI_EXC_NONE && as <= AUTO_IMAGE_MAX) {
         /* rounded up to 16 and zero-padded, so that a small image is copied in whole
-         * 16-byte pieces (call_enter) */
+         * 16-byte pieces (mc_enter) */
         uint64_t ias = (as + 15u) & ~(uint64_t)15u;
         ai = malloc(ias ? ias : 1);
         e = ai == NULL ? MI_EXC_MIE0008 : init_area(p, MI_AREA_AUTO, ai, as);
@@ -273,60 +274,14 @@ static mi_exc program_ready(mi_runctx *run, mi_program *p) {
     }
     p->static_area = sa;
     p->auto_image = ai;
+    p->auto16 = (as + 15u) & ~(uint64_t)15u;
+    p->frame_bytes = p->auto16 + (((uint64_t)(MI_AREA_PARM + p->layout.nparms) * sizeof(uint8_t *) + 15u) &
+                                  ~(uint64_t)15u);
     run->storage_used += ss + is;
     return MI_EXC_NONE;
 }
 
-int mi_machine_stack_low(const mi_runctx *run) {
-    if (run->stack_size == 0) return 0;
-    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-    /* The stack grows down on every host MI supports; stack_lo includes the margin. */
-    return here < run->stack_lo;
-}
-
-/* ---- the AUTO stack --------------------------------------------------------
- * Invocations nest strictly (a CALLX returns before its caller continues), so the
- * storage of each one — AUTO area, base array, constant copies — is carved from a
- * per-run stack of chunks and released by restoring the stack's top: no malloc per
- * call. Chunks past the one in use are kept as spares for the next calls; a spare
- * too small for a request is freed with everything after it, so the host memory in
- * use never exceeds what live invocations need by more than one standard chunk plus
- * the block being allocated. The storage limit is charged exactly as before (the
- * AUTO size of each live invocation). */
-
-#define ACHUNK_SIZE (256u * 1024u)
-/* AUTO areas up to this size are copied from their image 16 bytes at a time. */
-#define SMALL_AUTO 128u
-
-struct mi_achunk {
-    mi_achunk *next;
-    size_t size; /* usable bytes after the header */
-};
-/* The header rounded up so that every block starts 16-aligned relative to the
- * malloc'd chunk (offsets are multiples of 16), as malloc'd blocks were. */
-#define ACHUNK_HDR ((sizeof(mi_achunk) + 15u) & ~(size_t)15u)
-
-static inline uint8_t *achunk_data(mi_achunk *c) { return (uint8_t *)c + ACHUNK_HDR; }
-
-/* Under AddressSanitizer the free part of every chunk is poisoned, so that a use of
- * an invocation's storage after it returned is reported as it was when each
- * invocation had its own malloc'd block. Offsets are multiples of 16, above ASan's
- * 8-byte granularity. */
-#if defined(__SANITIZE_ADDRESS__)
-#define MI_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MI_ASAN 1
-#endif
-#endif
-#ifdef MI_ASAN
-#include <sanitizer/asan_interface.h>
-#define apoison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define aunpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define apoison(p, n) ((void)(p), (void)(n))
-#define aunpoison(p, n) ((void)(p), (void)(n))
-#endif
+/* ---- the AUTO stack (machine_call.h) -------------------------------------- */
 
 static void achunks_free(mi_achunk *c) {
     while (c != NULL) {
@@ -338,7 +293,7 @@ static void achunks_free(mi_achunk *c) {
 
 /* n (a multiple of 16) bytes in the next chunk: the spare if it is big enough,
  * else a new chunk. NULL if the host has no memory. */
-static __attribute__((noinline)) uint8_t *astack_grow(mi_runctx *run, uint64_t n) {
+uint8_t *mi_machine_astack_grow(mi_runctx *run, uint64_t n) {
     mi_achunk **link = run->achunk != NULL ? &run->achunk->next : &run->ahead;
     mi_achunk *c = *link;
     if (c != NULL && c->size < n) {
@@ -361,20 +316,9 @@ static __attribute__((noinline)) uint8_t *astack_grow(mi_runctx *run, uint64_t n
     return achunk_data(c);
 }
 
-static inline uint8_t *astack_alloc(mi_runctx *run, uint64_t n) {
-    mi_achunk *c = run->achunk;
-    if (c != NULL && n <= c->size - run->atop) {
-        uint8_t *p = achunk_data(c) + run->atop;
-        run->atop += (size_t)n;
-        aunpoison(p, (size_t)n);
-        return p;
-    }
-    return astack_grow(run, n);
-}
-
 /* Leaving chunk c for the one before it: keep one spare of the standard size (so a
  * call at a chunk boundary does not allocate each time), free the others. */
-static __attribute__((noinline)) void astack_trim(mi_runctx *run) {
+void mi_machine_astack_trim(mi_runctx *run) {
     mi_achunk **link = run->achunk != NULL ? &run->achunk->next : &run->ahead;
     mi_achunk *c = *link;
     if (c == NULL) return;
@@ -384,16 +328,6 @@ static __attribute__((noinline)) void astack_trim(mi_runctx *run) {
     }
     achunks_free(*link);
     *link = NULL;
-}
-
-/* The stack's top set back to (chunk, top), as it was before an invocation. */
-static inline void astack_release(mi_runctx *run, mi_achunk *chunk, size_t top) {
-    if (run->achunk != chunk) {
-        run->achunk = chunk;
-        astack_trim(run);
-    }
-    run->atop = top;
-    if (chunk != NULL) apoison(achunk_data(chunk) + top, chunk->size - top);
 }
 
 /* ---- invocations (§9) ----------------------------------------------------- */
@@ -413,83 +347,13 @@ static int args_match(const mi_program *p, uint32_t nargs, const mi_arg *args) {
     return 1;
 }
 
-/* An invocation's storage while its arguments are bound. */
-typedef struct callframe {
-    mi_achunk *chunk; /* the AUTO stack's top before the call, restored after */
-    size_t top;
-    uint8_t **base;
-    uint8_t *copies;  /* room for the constant arguments' copies */
-    uint32_t depth;
-} callframe;
-
-/* The checks and storage of a call whose arguments matched (in the order CALLX
- * makes them: depth and stack, the program's first-call storage, the storage
- * limit), then the AUTO area initialised. 0 or an exception. */
-static inline __attribute__((always_inline)) int call_enter(mi_runctx *run, mi_invocation *caller,
-                                                           mi_program *p, uint64_t constbytes,
-                                                           callframe *f) {
-    const mi_layout *l = &p->layout;
-    f->depth = caller != NULL ? caller->depth + 1 : 1;
-    if (f->depth > run->max_depth || mi_machine_stack_low(run)) return MI_EXC_MIE0001;
-    mi_exc e;
-    if (p->static_area == NULL && (e = program_ready(run, p)) != MI_EXC_NONE) return e;
-    uint64_t asz = (l->auto_size + 15u) & ~(uint64_t)15u;
-    uint64_t bsz = ((uint64_t)(MI_AREA_PARM + l->nparms) * sizeof(uint8_t *) + 15u) & ~(uint64_t)15u;
-    if (l->auto_size > storage_left(run)) return MI_EXC_MIE0008;
-    f->chunk = run->achunk;
-    f->top = run->atop;
-    uint8_t *blk = astack_alloc(run, asz + bsz + constbytes);
-    if (blk == NULL) return MI_EXC_MIE0008;
-    if (p->auto_image != NULL) {
-        if (asz <= SMALL_AUTO) { /* typical AUTO areas: inline copies, no libc call */
-            for (uint64_t i = 0; i < asz; i += 16) memcpy(blk + i, p->auto_image + i, 16);
-        } else {
-            memcpy(blk, p->auto_image, l->auto_size);
-        }
-    } else if ((e = init_area(p, MI_AREA_AUTO, blk, l->auto_size)) != MI_EXC_NONE) {
-        astack_release(run, f->chunk, f->top);
-        return e;
-    }
-    f->base = (uint8_t **)(void *)(blk + asz);
-    f->copies = blk + asz + bsz;
-    f->base[MI_AREA_STATIC] = p->static_area;
-    f->base[MI_AREA_AUTO] = blk;
-    f->base[MI_AREA_CONST] = p->tmpl->constbytes;
-    return 0;
+mi_exc mi_machine_init_auto(const mi_program *p, uint8_t *buf) {
+    return init_area(p, MI_AREA_AUTO, buf, p->layout.auto_size);
 }
 
-/* Executes the invocation whose storage f holds (arguments bound), then releases
- * the storage. int convention of mi_machine_callx. */
-static inline __attribute__((always_inline)) int call_run(mi_runctx *run, mi_invocation *caller,
-                                                         mi_program *p, callframe *f) {
-    const mi_layout *l = &p->layout;
-    mi_invocation inv;
-    memset(&inv, 0, offsetof(mi_invocation, rstack));
-    inv.base = f->base;
-    inv.run = run;
-    inv.prog = p;
-    inv.tmpl = p->tmpl;
-    inv.layout = l;
-    inv.caller = caller;
-    inv.native_data = p->native_data;
-    inv.depth = f->depth;
-    inv.exc.id[0] = '\0';
-    inv.exc.code = MI_EXC_NONE;
-    inv.exc.ndata = 0;
-    inv.exc.prog = NULL;
-    inv.exc.insn = MI_NONE;
-    run->storage_used += l->auto_size;
-    int rc = p->native != NULL ? p->native(&inv, &mi_rt) : mi_interp_exec(&inv);
-    run->storage_used -= l->auto_size;
-    astack_release(run, f->chunk, f->top);
-    switch (rc) {
-    case MI_RUN_RETURN: return 0;
-    case MI_RUN_EXIT: return MI_X_EXIT;
-    case MI_RUN_EXC: return MI_X_PERCOLATE;
-    default: /* a native entry broke its contract */
-        set_pending(run, MI_EXC_MIE0008, p, MI_NONE);
-        return MI_X_PERCOLATE;
-    }
+int mi_machine_bad_entry(mi_runctx *run, mi_program *p) {
+    set_pending(run, MI_EXC_MIE0008, p, MI_NONE);
+    return MI_X_PERCOLATE;
 }
 
 /* Creates an invocation of p with the given arguments and executes it. int
@@ -500,8 +364,9 @@ static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t
     uint64_t constbytes = 0;
     for (uint32_t k = 0; k < nargs; k++)
         if (args[k].is_const) constbytes += (mi_type_bytes(&args[k].type) + 15u) & ~15u;
-    callframe f;
-    int rc = call_enter(run, caller, p, constbytes, &f);
+    mi_invocation callee;
+    mc_frame f;
+    int rc = mc_enter(run, caller, p, constbytes, &callee, &f);
     if (rc != 0) return rc;
     uint8_t *copies = f.copies;
     for (uint32_t k = 0; k < nargs; k++) {
@@ -514,11 +379,11 @@ static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t
             f.base[MI_AREA_PARM + k] = args[k].p;
         }
     }
-    return call_run(run, caller, p, &f);
+    return mc_run(run, caller, p, &f, &callee);
 }
 
 /* The plan's arguments against p's PARMs: args_match on the plan's fixed types. */
-static int plan_match(const mi_program *p, const mi_callplan *c) {
+int mi_machine_plan_match(const mi_program *p, const mi_callplan *c) {
     const mi_layout *l = &p->layout;
     if (c->nargs != l->nparms) return 0;
     for (uint32_t k = 0; k < c->nargs; k++) {
@@ -528,32 +393,7 @@ static int plan_match(const mi_program *p, const mi_callplan *c) {
     return 1;
 }
 
-int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c) {
-    mi_runctx *run = inv->run;
-    uint8_t *const *cbase = inv->base;
-    mi_program *p = ((const mi_sysptr *)(const void *)(cbase[c->sarea] + c->soff))->prog;
-    if (p == NULL) return MI_EXC_MCH3601; /* the SYSPTR source must be set (§3.1) */
-    if (p != c->callee) {
-        if (!plan_match(p, c)) return MI_EXC_MCH0802;
-        c->callee = p;
-    }
-    callframe f;
-    int rc = call_enter(run, inv, p, c->constbytes, &f);
-    if (rc != 0) return rc;
-    uint8_t *copies = f.copies;
-    for (uint32_t k = 0; k < c->nargs; k++) {
-        uint8_t *a = cbase[c->arg[k].area] + c->arg[k].off;
-        uint32_t n = c->arg[k].cn;
-        if (n != MI_NONE) {
-            memcpy(copies, a, n);
-            f.base[MI_AREA_PARM + k] = copies;
-            copies += (n + 15u) & ~15u;
-        } else {
-            f.base[MI_AREA_PARM + k] = a;
-        }
-    }
-    return call_run(run, inv, p, &f);
-}
+int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c) { return mc_callx_plan(inv, c); }
 
 int mi_machine_callxp(mi_invocation *inv, uint32_t site) {
     mi_program *p = inv->prog;
@@ -846,7 +686,8 @@ static mi_status run_main(mi_runctx *run, const mi_template *main, const char *n
 static void *run_thread(void *arg) {
     run_job *job = arg;
     size_t size = job->run->stack_size, margin = size / 8 < STACK_MARGIN ? size / 8 : STACK_MARGIN;
-    job->run->stack_lo = (uintptr_t)__builtin_frame_address(0) - size + margin;
+    /* 0: no guard (mc_enter compares with it unconditionally) */
+    job->run->stack_lo = size != 0 ? (uintptr_t)__builtin_frame_address(0) - size + margin : 0;
     job->st = run_main(job->run, job->main, job->name, job->res);
     return NULL;
 }

@@ -19,6 +19,7 @@ typedef struct mi_callplan {
     uint32_t nargs;       /* MI_NONE: not a plan (mi_program.plans of a site without one) */
     uint32_t sarea, soff; /* the SYSPTR: inv->base[sarea] + soff */
     uint64_t constbytes;  /* sum over the constant arguments of their size rounded up to 16 */
+    uint32_t nconst;      /* how many arguments are constants (copied) */
     struct {
         uint32_t area, off; /* the argument's bytes: inv->base[area] + off */
         uint32_t cn;        /* MI_NONE (by reference), or a constant's byte count (a copy) */
@@ -48,6 +49,9 @@ struct mi_program {
     uint8_t *static_area;     /* NULL until the first call in the run */
     uint8_t *auto_image;      /* initialised AUTO storage copied at each call; NULL when
                                  the AUTO storage is large (initialised in place) */
+    uint64_t auto16;          /* from the first call on: the AUTO size rounded up to 16 */
+    uint64_t frame_bytes;     /* auto16 + the base array's size rounded up to 16: the AUTO
+                                 stack block of a call (mc_enter), constant copies apart */
     void *icode;              /* the interpreter's pre-decoded form (interp_decode.c) */
     mi_callplan *plans;       /* native programs: one per CALLX instruction, in order
                                  (rt->callxp's site number); made at the first call */
@@ -74,7 +78,8 @@ struct mi_runctx {
     mi_excinfo pending;       /* the exception being raised or percolating */
     int exit_status;
     mi_diag detail;           /* why the last program load failed (MIE0007) */
-    /* Stack guard: the run thread's stack is [stack_lo, stack_lo + stack_size). */
+    /* Stack guard: a call from below stack_lo (the run thread's stack less a safety
+     * margin; 0: no guard) raises MIE0001 instead of overflowing the host stack. */
     uintptr_t stack_lo;
     size_t stack_size;
     /* The AUTO stack: achunk is the chunk in use (NULL before the first call), atop
@@ -93,9 +98,5 @@ void mi_interp_free(void *icode);
 void mi_machine_set_signal(mi_invocation *inv, uint32_t insn, const uint8_t *id,
                            const uint8_t *data, uint32_t ndata);
 
-
-/* True when the run thread has less than a safety margin of stack left (then a
- * call raises MIE0008 instead of overflowing the host stack). */
-int mi_machine_stack_low(const mi_runctx *run);
 
 #endif

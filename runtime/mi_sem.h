@@ -10,6 +10,7 @@
 #ifndef MI_SEM_H
 #define MI_SEM_H
 #include <stdint.h>
+#include <string.h>
 #include "mi_template.h"
 
 /* Numeric: op is MI_OP_ADDN, SUBN, MULN, DIVN or REMN. round: nonzero for .R */
@@ -67,7 +68,19 @@ mi_exc mi_sem_cvtcn(int round, const mi_type *rt, uint8_t *r, const uint8_t *a, 
 mi_exc mi_sem_edit(uint8_t *r, uint32_t rn, const mi_type *at, const uint8_t *a,
                    const uint8_t *mask, uint32_t maskn);
 
-/* Little-endian access that does not depend on the host's byte order. */
+/* Little-endian access that does not depend on the host's byte order. On a
+ * little-endian host each access is one memcpy of the whole value, which compilers
+ * turn into a single (unaligned) load or store: the byte-by-byte form is not always
+ * merged (e.g. a BIN(8) store reached from a switch became 8 shifts and ors). */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint16_t mi_ld16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t mi_ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t mi_ld64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void mi_st16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void mi_st32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void mi_st64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+#else
 static inline uint16_t mi_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t mi_ld32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -78,5 +91,6 @@ static inline void mi_st32(uint8_t *p, uint32_t v) {
     p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
 static inline void mi_st64(uint8_t *p, uint64_t v) { mi_st32(p, (uint32_t)v); mi_st32(p + 4, (uint32_t)(v >> 32)); }
+#endif
 
 #endif

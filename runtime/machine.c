@@ -651,9 +651,15 @@ static void fill_exception(mi_runctx *run, mi_run_result *res) {
     res->exc_ndata = x->ndata;
     memcpy(res->exc_data, x->data, x->ndata);
     if (res->exc_user) {
-        uint32_t n = x->ndata;
+        /* §10.6: up to the first NUL, trailing blanks removed, control bytes as '?'
+         * so that the report stays one line whatever a program signals */
+        const uint8_t *nul = memchr(x->data, 0, x->ndata);
+        uint32_t n = nul != NULL ? (uint32_t)(nul - x->data) : x->ndata;
         while (n > 0 && x->data[n - 1] == ' ') n--;
-        memcpy(res->exc_message, x->data, n);
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t c = x->data[i];
+            res->exc_message[i] = (char)(c < 0x20 || c == 0x7F ? '?' : c);
+        }
         res->exc_message[n] = '\0';
     } else {
         snprintf(res->exc_message, sizeof res->exc_message, "%s",

@@ -498,6 +498,7 @@ mi_exc mi_machine_rslvsp(mi_invocation *inv, mi_sysptr *r, const uint8_t *name, 
     }
     if (st != MI_OK) {
         free(bytes);
+        if (st == MI_E_NOMEM) return MI_EXC_MIE0008; /* §18: host memory, not a bad program */
         if (run->detail.msg[0] == '\0')
             mi_diag_set(&run->detail, st, "program %s: %s", cname, mi_status_text(st));
         return MI_EXC_MIE0007;

@@ -11,7 +11,7 @@
 
 typedef struct fx_prog {
     const char *name;
-    const char *text;  /* MI text; NULL: the resolver fails with MI_E_IO */
+    const char *text;  /* MI text; NULL: the resolver fails with MI_E_IO; "@nomem": with MI_E_NOMEM */
 } fx_prog;
 
 typedef struct fx_result {
@@ -49,6 +49,7 @@ static mi_status fx_resolve(void *ctx, const char *name, uint8_t **bytes, size_t
     for (; p != NULL && p->name != NULL; p++) {
         if (strcmp(p->name, name) != 0) continue;
         if (p->text == NULL) return mi_diag_set(d, MI_E_IO, "cannot read %s.mi: test failure", name);
+        if (strcmp(p->text, "@nomem") == 0) return mi_diag_set(d, MI_E_NOMEM, "out of memory (test)");
         mi_asm_diags dg;
         mi_asm_diags_init(&dg);
         mi_status st = mi_asm_assemble(p->text, strlen(p->text), NULL, bytes, n, &dg);

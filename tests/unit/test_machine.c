@@ -419,6 +419,7 @@ static void test_sigexc(void **state) {
 static const fx_prog resolvable[] = {
     {"broken", "        FOO\n"},          /* does not assemble */
     {"unreadable", NULL},                  /* the resolver fails */
+    {"huge", "@nomem"},                    /* the resolver runs out of memory */
     {"hello", "        SVC 2, 'hello'\n"},
     {NULL, NULL},
 };
@@ -440,6 +441,8 @@ static void test_rslvsp(void **state) {
     assert_string_equal(r.res.exc_id, "MIE0007");
     assert_non_null(strstr(r.res.diag.msg, "unreadable"));
     fx_free(&r);
+    /* host memory exhausted while finding the program is MIE0008 (§18), not MIE0007 */
+    fx_expect_exc("DCL s SYSPTR\n        RSLVSP s, 'huge'\n", resolvable, "MIE0008", "main", 1, NULL);
 }
 
 /* ---- environment services (§11) ------------------------------------------ */

@@ -176,6 +176,10 @@ static uint32_t plan_area(const mi_objlayout *ol) {
     return ol->area == MI_AREA_PARM ? MI_AREA_PARM + ol->root : ol->area;
 }
 
+/* Which CALLX sites get a plan is part of the contract with stored native code: the
+ * translator numbers plan sites with this function (mi_machine_callx_site) and the image
+ * calls rt->callxp by that number. Any change to the rules here must bump
+ * MI_RT_ABI_VERSION (translator/mi_host.h) so that old translations are made again. */
 int mi_callplan_build(const mi_template *t, const mi_layout *l, uint32_t insn, mi_callplan *pl) {
     if (insn >= t->ninsns) return 0;
     const mi_insn *in = &t->insns[insn];
@@ -366,7 +370,7 @@ static int invoke(mi_runctx *run, mi_invocation *caller, mi_program *p, uint32_t
         if (args[k].is_const) constbytes += (mi_type_bytes(&args[k].type) + 15u) & ~15u;
     mi_invocation callee;
     mc_frame f;
-    int rc = mc_enter(run, caller, p, constbytes, &callee, &f);
+    int rc = mc_enter(run, caller, p, constbytes, &f);
     if (rc != 0) return rc;
     uint8_t *copies = f.copies;
     for (uint32_t k = 0; k < nargs; k++) {

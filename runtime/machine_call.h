@@ -110,16 +110,18 @@ typedef struct mc_frame {
 
 /* The checks and storage of a call whose arguments matched (in the order CALLX
  * makes them: depth and stack, the program's first-call storage, the storage
- * limit), then the AUTO area initialised. inv is the callee's invocation record
- * (not yet filled), a local of the calling function. 0 or an exception. */
+ * limit), then the AUTO area initialised. 0 or an exception. */
 static inline __attribute__((always_inline)) int mc_enter(mi_runctx *run, mi_invocation *caller,
                                                          mi_program *p, uint64_t constbytes,
-                                                         const mi_invocation *inv, mc_frame *f) {
+                                                         mc_frame *f) {
     f->depth = caller != NULL ? caller->depth + 1 : 1;
     /* Host stack guard: the stack grows down on every host MI supports, and
-     * stack_lo (0 when there is no guard) includes the safety margin; inv is on
-     * the stack in the calling function's frame. */
-    if (f->depth > run->max_depth || (uintptr_t)(const void *)inv < run->stack_lo) return MI_EXC_MIE0001;
+     * stack_lo (0 when there is no guard) includes the safety margin. The frame
+     * address (of the calling function, this being always inlined) and not the
+     * address of a local: ASan's use-after-return mode, on by default in newer
+     * compilers, moves locals whose address escapes to a heap "fake stack". */
+    if (f->depth > run->max_depth || (uintptr_t)__builtin_frame_address(0) < run->stack_lo)
+        return MI_EXC_MIE0001;
     mi_exc e;
     if (p->static_area == NULL && (e = mi_machine_program_ready(run, p)) != MI_EXC_NONE) return e;
     uint64_t auto_size = p->layout.auto_size;
@@ -208,7 +210,7 @@ static inline __attribute__((always_inline)) int mc_callx_plan(mi_invocation *in
     }
     mi_invocation callee;
     mc_frame f;
-    int rc = mc_enter(run, inv, p, c->constbytes, &callee, &f);
+    int rc = mc_enter(run, inv, p, c->constbytes, &f);
     if (rc != 0) return rc;
     uint8_t **fb = f.base + MI_AREA_PARM;
     uint32_t nargs = c->nargs;

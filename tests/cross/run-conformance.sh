@@ -101,35 +101,15 @@ logs=$build/conformance.logs
 rm -rf "$logs"
 mkdir -p "$logs"
 # run_test PROGRAM MODE TIMEOUT: run_one.sh through the qemu wrapper; result in $logs.
-# mi's standard error is also kept in $MI_CROSS_ERRLOG: run_one.sh ignores lines other than
-# the exception report, but in translate mode a fallback to the interpreter ("translation
-# unavailable ...; interpreting") means the aarch64 translator failed, and fails the test.
-cat >"$logs/mi-keep-stderr" <<EOF
-#!/bin/sh
-"$mi" "\$@" 2>"\$MI_CROSS_ERRLOG"
-rc=\$?
-cat "\$MI_CROSS_ERRLOG" >&2
-exit \$rc
-EOF
-chmod +x "$logs/mi-keep-stderr"
+# In translate mode run_one.sh itself fails a program that fell back to the interpreter
+# (the aarch64 translator must have made native code).
 cat >"$logs/run_test.sh" <<'EOF'
 p=$1 mode=$2 t=$3 logs=$4 mi=$5 top=$6
 case $p in "$top"/examples/*) tag=examples.$(basename "$p" .mi) ;; *) tag=$(basename "$p" .mi) ;; esac
 log=$logs/$tag.$mode
-MI_CROSS_ERRLOG=$log.stderr
-export MI_CROSS_ERRLOG
-timeout -k 10 "$t" sh "$top/tests/conformance/run_one.sh" "$p" "$mode" "$logs/mi-keep-stderr" >"$log" 2>&1
+timeout -k 10 "$t" sh "$top/tests/conformance/run_one.sh" "$p" "$mode" "$mi" >"$log" 2>&1
 rc=$?
 [ $rc -eq 124 ] && echo "FAIL $p ($mode): timed out after $t s" >>"$log"
-if [ "$mode" = translate ] && grep -q 'translation unavailable' "$log.stderr"; then
-    if [ $rc -eq 0 ]; then
-        echo "FAIL $p ($mode): passed, but not translated:" >"$log"
-    else
-        echo "  not translated:" >>"$log"
-    fi
-    grep 'translation unavailable' "$log.stderr" | sed 's/^/    /' >>"$log"
-    rc=1
-fi
 echo $rc >"$log.rc"
 head -1 "$log"
 EOF

@@ -46,6 +46,14 @@ mi_exc mi_sem_store_int(const mi_type *rt, uint8_t *r, int64_t v);
  * MCH1210 if |coef| >= 10^p. Sign C/D (zero positive), zone 3/7 as in §1. */
 mi_exc mi_sem_dec_get64(const mi_type *t, const uint8_t *p, int64_t *coef);
 mi_exc mi_sem_dec_put64(const mi_type *t, uint8_t *p, int64_t coef);
+/* The inline decimal path of translated code (translator/codegen_dec.c): a
+ * PKD(prec) for 1 <= prec <= 18. pkd_get: *coef := its coefficient; 0 for bad
+ * decimal data (MCH1202). pkd_put: stores z / 10^k (0 <= k <= 18; truncated
+ * toward zero, or rounded half away from zero when rnd) with signs C/D (zero
+ * C), and that coefficient in *stored; 0, writing nothing, when |result| >=
+ * 10^prec (MCH1210). */
+int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef);
+int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored);
 
 /* Set a receiver to its default initial value (§2). Pointers are not handled here. */
 void mi_sem_default(const mi_type *t, uint8_t *p);

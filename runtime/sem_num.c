@@ -165,9 +165,36 @@ static inline void put_pairs(uint8_t *p, unsigned n, uint64_t m) {
     }
 }
 
-/* mag < 10^prec; a 0 pad nibble comes out by itself */
+/* x < 10^8 as 8 BCD digits (32 bits), SWAR: split into two 4-digit lanes,
+ * each into two 2-digit lanes, each into two digits, dividing every lane at
+ * once by a multiply and shift (y / 100 = y * 5243 >> 19 for y < 43699, y / 10
+ * = y * 103 >> 10 for y < 179; no lane's product reaches the next lane), then
+ * squeeze the digit bytes into nibbles. */
+static inline uint64_t bcd8(uint32_t x) {
+    uint64_t hi = x / 10000u, v = (hi << 32) | (x - (uint32_t)hi * 10000u);
+    uint64_t q = ((v * 5243u) >> 19) & UINT64_C(0x0000007F0000007F);
+    v = (q << 16) | (v - q * 100u);
+    q = ((v * 103u) >> 10) & UINT64_C(0x000F000F000F000F);
+    v = (q << 8) | (v - q * 10u);
+    v = (v | (v >> 4)) & UINT64_C(0x00FF00FF00FF00FF);
+    v = (v | (v >> 8)) & UINT64_C(0x0000FFFF0000FFFF);
+    return (v | (v >> 16)) & 0xFFFFFFFFu;
+}
+
+/* mag < 10^prec; a 0 pad nibble comes out by itself. Up to 15 digits the
+ * bytes are one big-endian integer: the digits' BCD, then the sign nibble. */
 static inline void pkd_put64(uint8_t *p, unsigned prec, uint64_t m, int neg) {
     unsigned nb = prec / 2 + 1;
+    if (nb <= 8) {
+        uint64_t h = m / 100000000u, v = (bcd8((uint32_t)h) << 32 | bcd8((uint32_t)(m - h * 100000000u))) << 4 |
+                                         (neg ? 0xDu : 0xCu);
+        if (nb == 8) {
+            mi_st64(p, __builtin_bswap64(v));
+        } else {
+            for (unsigned i = 0; i < nb; i++) p[i] = (uint8_t)(v >> (8 * (nb - 1 - i)));
+        }
+        return;
+    }
     p[nb - 1] = (uint8_t)(((m % 10u) << 4) | (neg ? 0xDu : 0xCu));
     put_pairs(p, nb - 1, m / 10u);
 }
@@ -651,6 +678,42 @@ static __attribute__((noinline)) mi_exc arith_small(mi_op op, int rnd, const mi_
     default: return MI_EXC_MIE0008;
     }
     return store_small(rt, r, z, sz, rnd);
+}
+
+/* One case per precision, so that pkd_get64/pkd_put64 are compiled with a
+ * constant byte count: no loops, no variable shifts (measured: 72 -> ~30 host
+ * instructions per PKD(15) decode). */
+#define PKD_PRECS(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) \
+                     X(13) X(14) X(15) X(16) X(17) X(18)
+
+int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef) {
+    uint64_t m;
+    int neg;
+    mi_exc e;
+    switch (prec) {
+#define PKD_GET(n) case n: e = pkd_get64(p, n, &m, &neg); break;
+        PKD_PRECS(PKD_GET)
+#undef PKD_GET
+    default: return 0;
+    }
+    if (e != MI_EXC_NONE) return 0;
+    *coef = neg ? -(int64_t)m : (int64_t)m;
+    return 1;
+}
+
+int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored) {
+    if (prec < 1 || prec > 18 || k > 18) return 0;
+    int64_t v = k == 0 ? z : div10_64(z, k, rnd);
+    uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
+    if (m >= p10u(prec)) return 0;
+    switch (prec) {
+#define PKD_PUT(n) case n: pkd_put64(p, n, m, v < 0); break;
+        PKD_PRECS(PKD_PUT)
+#undef PKD_PUT
+    default: return 0;
+    }
+    *stored = v;
+    return 1;
 }
 
 /* BIN op BIN -> BIN, the commonest shape of all (counters, indices): no

@@ -695,7 +695,7 @@ static void emit_call(cg_ctx *c, const mi_insn *in) {
     cg_printf(b, "if (c != 0) {pc=%u;ex=c;goto raise_;}\n", c->k);
 }
 
-static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
+static void emit_insn_body(cg_ctx *c, uint32_t k, const char *file) {
     const mi_template *t = c->t;
     const mi_insn *in = &t->insns[k];
     cg_buf *b = &c->body;
@@ -708,7 +708,10 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
         else cg_printf(b, "#line %u\n", in->line);
         c->named = 1;
     }
-    if (c->target[k]) cg_printf(b, "L%u:;\n", k);
+    if (c->target[k]) {
+        cg_printf(b, "L%u:;\n", k);
+        cg_dcache_reset(c); /* reached from elsewhere too */
+    }
     switch (in->op) {
     case MI_OP_NOP:
         return;
@@ -794,6 +797,12 @@ static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
     }
 }
 
+static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
+    c->dc_done = 0;
+    emit_insn_body(c, k, file);
+    cg_dcache_after(c, &c->t->insns[k]);
+}
+
 /* ---- the unit -------------------------------------------------------------- */
 
 static void mark_targets(cg_ctx *c) {
@@ -852,6 +861,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
         return mi_diag_set(d, MI_E_NOMEM, "out of memory translating %s", name);
     }
     mark_targets(&c);
+    cg_dcache_reset(&c);
 
     /* #line names the source file when the template has one */
     char file[512];
@@ -908,9 +918,9 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
               offsetof(mi_invocation, base), offsetof(mi_invocation, rsp), offsetof(mi_invocation, rstack));
     for (uint32_t k = 0; k < c.l.nparms; k++)
         if (c.parm_used[k]) cg_printf(&out, "u8 *P%u = base[%u];\n", k, MI_AREA_PARM + k);
-    cg_printf(&out, "u8 *p0, *p1, *p2, *q, *sp; u64 bo, ua, ub, uz; i64 x0, x1, x2, l0, l1, l2, a, b, r;\n"
+    cg_printf(&out, "u8 *p0, *p1, *p2, *q, *sp; u64 bo, ua, ub, uz; i64 x0, x1, x2, l0, l1, l2, a, b, r, d0, d1, d2, d3;\n"
                     "double u, w, z; int c, ex; i32 h; u32 pc; DU du; FU fu; MARG g[%u];\n"
-                    "pc = 0; ex = 0; h = -1; (void)rsp; (void)rstk;\n"
+                    "pc = 0; ex = 0; h = -1; d0 = d1 = d2 = d3 = 0; (void)rsp; (void)rstk;\n"
                     "if (rt->version != %u || rt->size < sizeof(RT)) return 3;\n",
               c.maxargs ? c.maxargs : 1u, MI_RT_VERSION);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");

@@ -65,6 +65,12 @@ typedef struct cg_ctx {
     int has_rtni;          /* emit the shared RTNI dispatch */
     int has_sigexc;        /* emit handle_ (SIGEXC finds its handler itself) */
     cg_xcache xcache[3];   /* per slot, reset at each instruction */
+    /* Coefficients of PKD scalars the decimal path stored or decoded, kept in
+     * the C locals d0..d3 while no other code may have written their bytes
+     * (codegen_dec.c); obj MI_NONE: a free slot. */
+    struct { uint32_t obj; } dcache[4];
+    unsigned dnext;        /* the dcache slot to use next */
+    int dc_done;           /* the current instruction updated dcache itself */
     int named;             /* a #line has given the file name */
     char rbuf[4][48];      /* cg_r's results */
     unsigned nrbuf;
@@ -127,11 +133,24 @@ void cg_store_int(cg_ctx *c, const cg_opnd *o, const char *val, __int128 lo, __i
  * emits whatever is needed into var and returns its name, or a literal. */
 const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, size_t n);
 
+/* The range of a fast integer operand's values (a constant: its value). */
+void cg_int_range(const cg_opnd *o, __int128 *lo, __int128 *hi);
+
 /* codegen_num.c: numeric, bitwise and compare instructions. Each emits the whole
  * instruction after its operands were resolved into ops[]. */
 void cg_emit_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 void cg_emit_bitwise(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+/* The helper call of ADDN..REMN: rt->arith on the operands' bytes and types. */
+void cg_helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+/* codegen_dec.c: ADDN SUBN MULN into a PKD of at most 15 digits, inline, the
+ * helper call as its fallback; 0 (nothing emitted) when the operands do not
+ * qualify. */
+int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+/* The forwarding of decimal coefficients: forget every one (at a label), and
+ * account for what instruction in may have written (after emitting it). */
+void cg_dcache_reset(cg_ctx *c);
+void cg_dcache_after(cg_ctx *c, const mi_insn *in);
 /* CMPN (branch) and CMPNI (indicator). */
 void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 /* The C condition for compare result variable cv (-1, 0, 1, 2) under cond. */

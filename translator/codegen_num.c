@@ -21,7 +21,7 @@ typedef __int128 i128;
 
 /* ---- value ranges of fast integer operands --------------------------------- */
 
-static void int_range(const cg_opnd *o, i128 *lo, i128 *hi) {
+void cg_int_range(const cg_opnd *o, i128 *lo, i128 *hi) {
     if (o->is_const) {
         *lo = *hi = o->imm;
         return;
@@ -88,7 +88,7 @@ static void flt_store(cg_ctx *c, const cg_opnd *r, const char *val) {
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static void helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+void cg_helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char t0[16], t1[16], t2[16];
     cg_ck(c, "rt->arith(%d, %d, &%s, %s, &%s, %s, &%s, %s)", (int)in->op, (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
               cg_type(c, &o[1].type, t1), o[1].addr, cg_type(c, &o[2].type, t2), o[2].addr);
@@ -108,8 +108,8 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     i128 alo, ahi, blo, bhi, lo, hi;
     cg_int_value(&o[1], va, sizeof va);
     cg_int_value(&o[2], vb, sizeof vb);
-    int_range(&o[1], &alo, &ahi);
-    int_range(&o[2], &blo, &bhi);
+    cg_int_range(&o[1], &alo, &ahi);
+    cg_int_range(&o[2], &blo, &bhi);
     int rnd = (in->mods & MI_MOD_ROUND) != 0;
     switch (in->op) {
     case MI_OP_ADDN:
@@ -141,8 +141,20 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         i128 p1 = alo * blo, p2 = alo * bhi, p3 = ahi * blo, p4 = ahi * bhi;
         lo = min3(min3(p1, p2), min3(p3, p4));
         hi = max3(max3(p1, p2), max3(p3, p4));
+        const cg_opnd *k = o[2].is_const ? &o[2] : o[1].is_const ? &o[1] : NULL;
         if (in_i64(lo, hi)) {
             cg_printf(b, "r = %s * %s;\n", va, vb);
+        } else if (k != NULL && k->imm != 0 && k->imm != -1) {
+            /* times a constant K: the product fits int64 exactly when the
+             * other value lies between INT64_MAX / K and INT64_MIN / K (C's
+             * division truncates toward zero, which rounds both bounds inward)
+             * - one compare pair instead of ml's division */
+            int64_t q1 = INT64_MAX / k->imm, q2 = INT64_MIN / k->imm;
+            int64_t qlo = q1 < q2 ? q1 : q2, qhi = q1 < q2 ? q2 : q1;
+            cg_printf(b, "a = %s;\nif (a < %lldLL || a > %lldLL) %s\nr = a * %s;\n", k == &o[2] ? va : vb,
+                      (long long)qlo, (long long)qhi, cg_r(c, MI_EXC_MCH1210), k == &o[2] ? vb : va);
+            lo = max3(lo, INT64_MIN);
+            hi = min3(hi, INT64_MAX);
         } else {
             c->need |= CG_NEED_MUL;
             cg_ck(c, "ml(%s, %s, &r)", va, vb);
@@ -195,7 +207,8 @@ void cg_emit_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         flt_store(c, &o[0], e);
         return;
     }
-    helper_arith(c, in, o);
+    if (cg_emit_dec_arith(c, in, o)) return;
+    cg_helper_arith(c, in, o);
 }
 
 /* ---- NEGN ABSN CPYNV -------------------------------------------------------- */
@@ -206,7 +219,7 @@ void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     i128 lo, hi;
     if (fast_int_receiver(&o[0]) && cg_fast_int(&o[1])) {
         cg_int_value(&o[1], va, sizeof va);
-        int_range(&o[1], &lo, &hi);
+        cg_int_range(&o[1], &lo, &hi);
         if (in->op == MI_OP_CPYNV) {
             if (o[1].is_const) { /* a literal: stored (and range-checked) as is, no r */
                 cg_store_int(c, &o[0], va, lo, hi);

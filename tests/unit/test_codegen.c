@@ -48,6 +48,13 @@ static const mi_type T_INT[] = {
 static const mi_type T_FLT[] = {{MI_T_FLT, 4, 0, 0}, {MI_T_FLT, 8, 0, 0}};
 static const mi_type T_DEC[] = {{MI_T_PKD, 5, 2, 0}, {MI_T_PKD, 18, 0, 0}, {MI_T_ZND, 7, 3, 0},
                                 {MI_T_PKD, 31, 4, 0}};
+/* Packed decimals of the translator's inline decimal path (at most 18 digits:
+ * codegen_dec.c), odd and even precisions, scales 0 to all digits. */
+static const mi_type T_PKDF[] = {{MI_T_PKD, 15, 2, 0}, {MI_T_PKD, 6, 5, 0}, {MI_T_PKD, 1, 0, 0},
+                                 {MI_T_PKD, 2, 1, 0},  {MI_T_PKD, 9, 0, 0}, {MI_T_PKD, 14, 14, 0},
+                                 {MI_T_PKD, 15, 0, 0}, {MI_T_PKD, 4, 2, 0}, {MI_T_PKD, 10, 3, 0},
+                                 {MI_T_PKD, 15, 15, 0}, {MI_T_PKD, 3, 3, 0}, {MI_T_PKD, 8, 1, 0},
+                                 {MI_T_PKD, 18, 2, 0}, {MI_T_PKD, 16, 16, 0}, {MI_T_PKD, 17, 5, 0}};
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static void type_text(const mi_type *t, char *buf, size_t n) {
@@ -148,6 +155,8 @@ static void dec_bytes(const mi_type *t, uint8_t *p, int canonical) {
         }
         for (unsigned i = 0; i < nb; i++) p[i] = (uint8_t)(nib[2 * i] << 4 | nib[2 * i + 1]);
         if (!canonical && rnd(8) == 0) p[rnd(nb)] |= 0xF0; /* a bad digit or pad */
+        if (!canonical && prec % 2 == 0 && rnd(8) == 0)
+            p[0] |= (uint8_t)((1 + rnd(9)) << 4); /* a pad nibble that is a digit (MCH1202) */
     } else {
         for (unsigned i = 0; i < prec; i++) p[i] = (uint8_t)(0x30 + dig[i]);
         if (neg) p[prec - 1] = (uint8_t)(0x70 | dig[prec - 1]);
@@ -176,7 +185,7 @@ static void hex(const uint8_t *p, unsigned n, unsigned times, char *buf) {
 
 /* ---- one program -------------------------------------------------------------- */
 
-enum { FAM_INT, FAM_FLT, FAM_MIXED };
+enum { FAM_INT, FAM_FLT, FAM_MIXED, FAM_DEC };
 enum { V_OBJ, V_CONST, V_ELEM, V_COUNT };
 
 typedef struct tcase {
@@ -215,6 +224,11 @@ static const mi_type *pick(int fam, int role, mi_op op) {
         if (role == 0) return &T_FLT[rnd(2)];
         unsigned k = rnd(10);
         return k < 6 ? &T_FLT[rnd(2)] : k < 9 ? &T_INT[rnd(N_OF(T_INT))] : &T_DEC[rnd(N_OF(T_DEC))];
+    }
+    if (fam == FAM_DEC) { /* a packed receiver, mostly packed sources */
+        if (role == 0) return &T_PKDF[rnd(N_OF(T_PKDF))];
+        unsigned k = rnd(8);
+        return k < 5 ? &T_PKDF[rnd(N_OF(T_PKDF))] : k < 7 ? &T_INT[rnd(N_OF(T_INT))] : &T_DEC[rnd(N_OF(T_DEC))];
     }
     unsigned k = rnd(3);
     return k == 0 ? &T_INT[rnd(N_OF(T_INT))] : k == 1 ? &T_FLT[rnd(2)] : &T_DEC[rnd(N_OF(T_DEC))];
@@ -477,7 +491,7 @@ static void run_ops(const mi_op *ops, size_t nops, int withround, int conds, int
 static void test_arith(void **state) {
     (void)state;
     static const mi_op ops[] = {MI_OP_ADDN, MI_OP_SUBN, MI_OP_MULN, MI_OP_DIVN, MI_OP_REMN};
-    run_ops(ops, N_OF(ops), 1, 0, 3);
+    run_ops(ops, N_OF(ops), 1, 0, 4);
 }
 
 static void test_unary(void **state) {

@@ -551,6 +551,66 @@ static void test_dec64(void **state) {
     assert_int_equal(mi_sem_dec_get64(&big, buf, &v), MI_EXC_MCH1202);
 }
 
+/* mi_sem_pkd_get/put (translated code's decimal path): bytes worked out by
+ * hand; every precision 1..18 against a digit-by-digit encoding done here. */
+static void test_pkd_get_put(void **state) {
+    (void)state;
+    uint8_t buf[16];
+    int64_t v = 7;
+    assert_int_equal(mi_sem_pkd_put(buf, 15, -123456789012345, 0, 0, &v), 1);
+    assert_memory_equal(buf, "\x12\x34\x56\x78\x90\x12\x34\x5D", 8);
+    assert_true(v == -123456789012345);
+    assert_int_equal(mi_sem_pkd_get(buf, 15, &v), 1);
+    assert_true(v == -123456789012345);
+    /* 12345.67 / 10^2: truncated 123.45, rounded 123.46; -0.5 rounds to -1 */
+    assert_int_equal(mi_sem_pkd_put(buf, 6, 1234567, 2, 0, &v), 1);
+    assert_memory_equal(buf, "\x00\x12\x34\x5C", 4);
+    assert_int_equal(mi_sem_pkd_put(buf, 6, 1234567, 2, 1, &v), 1);
+    assert_memory_equal(buf, "\x00\x12\x34\x6C", 4);
+    assert_true(v == 12346);
+    assert_int_equal(mi_sem_pkd_put(buf, 1, -5, 1, 1, &v), 1);
+    assert_memory_equal(buf, "\x1D", 1);
+    assert_int_equal(mi_sem_pkd_put(buf, 1, -4, 1, 0, &v), 1); /* -0.4 -> 0: sign C */
+    assert_memory_equal(buf, "\x0C", 1);
+    /* too many digits: nothing written */
+    memset(buf, 0xEE, sizeof buf);
+    assert_int_equal(mi_sem_pkd_put(buf, 3, 1000, 0, 0, &v), 0);
+    assert_int_equal(mi_sem_pkd_put(buf, 3, 99950, 2, 1, &v), 0); /* 999.5 -> 1000 */
+    assert_int_equal(buf[0], 0xEE);
+    assert_int_equal(mi_sem_pkd_put(buf, 19, 1, 0, 0, &v), 0);
+    assert_int_equal(mi_sem_pkd_put(buf, 3, 1, 19, 0, &v), 0);
+    /* bad data: digit, sign, an even precision's pad nibble */
+    assert_int_equal(mi_sem_pkd_get((const uint8_t *)"\x1A\x2C", 3, &v), 0);
+    assert_int_equal(mi_sem_pkd_get((const uint8_t *)"\x12\x39", 3, &v), 0);
+    assert_int_equal(mi_sem_pkd_get((const uint8_t *)"\x12\x3C", 2, &v), 0);
+    assert_int_equal(mi_sem_pkd_get((const uint8_t *)"\x02\x3B", 2, &v), 1);
+    assert_true(v == -23);
+    assert_int_equal(mi_sem_pkd_get((const uint8_t *)"\x0C", 19, &v), 0);
+    uint64_t st = UINT64_C(0x2545F4914F6CDD1D);
+    for (unsigned prec = 1; prec <= 18; prec++) {
+        for (int n = 0; n < 2000; n++) {
+            st ^= st >> 12; st ^= st << 25; st ^= st >> 27;
+            uint64_t lim = 1, x = st * UINT64_C(2685821657736338717);
+            for (unsigned i = 0; i < prec; i++) lim *= 10;
+            uint64_t m = x % lim;
+            if (n % 3 == 0) m %= 1000;
+            int neg = (x >> 63) != 0 && m != 0;
+            uint8_t want[10] = {0};
+            unsigned nb = prec / 2 + 1, pos = 2 * nb - 1; /* nibble index of the sign */
+            want[nb - 1] = neg ? 0xD : 0xC;
+            for (uint64_t q = m; q != 0; q /= 10) {
+                pos--;
+                want[pos / 2] |= (uint8_t)((q % 10) << (pos % 2 ? 0 : 4));
+            }
+            int64_t z = neg ? -(int64_t)m : (int64_t)m, back = 0;
+            assert_int_equal(mi_sem_pkd_put(buf, prec, z, 0, 0, &v), 1);
+            assert_memory_equal(buf, want, nb);
+            assert_int_equal(mi_sem_pkd_get(buf, prec, &back), 1);
+            assert_true(back == z && v == z);
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arith_table),
@@ -562,6 +622,7 @@ int main(void) {
         cmocka_unit_test(test_load_store_int),
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_dec64),
+        cmocka_unit_test(test_pkd_get_put),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

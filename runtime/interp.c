@@ -284,27 +284,38 @@ int mi_interp_exec(mi_invocation *inv) {
         CMP(CMPN_X_DD, LDX(ip->u.f[0]), LDX(ip->u.f[1]))
         CMP(CMPN_X_DI, LDX(ip->u.f[0]), ip->u.f[1].imm)
 
-        /* FLT(8): one binary64 operation, never an exception. */
-#define FARITH(name, expr)                                                               \
+        /* FLT(8): one binary64 operation, never an exception. The _DD forms have
+         * FLT(8) objects as sources (no per-operand tests). */
+#define FGET(o) f_getd(base, &(o))
+#define FGET_D(o) f_dbl(mi_ld64(FADDR(o)))
+#define FARITH(name, get, expr)                                                          \
     vmcase(name) {                                                                       \
-        double a = f_getd(base, &ip->u.f[1]), b = f_getd(base, &ip->u.f[2]);             \
+        double a = get(ip->u.f[1]), b = get(ip->u.f[2]);                                 \
         f_putd(FADDR(ip->u.f[0]), (expr));                                               \
         vmbreak;                                                                         \
     }
-        FARITH(F_ADDN, a + b)
-        FARITH(F_SUBN, a - b)
-        FARITH(F_MULN, a * b)
-        FARITH(F_DIVN, a / b)
+        FARITH(F_ADDN, FGET, a + b)
+        FARITH(F_SUBN, FGET, a - b)
+        FARITH(F_MULN, FGET, a * b)
+        FARITH(F_DIVN, FGET, a / b)
+        FARITH(F_ADDN_DD, FGET_D, a + b)
+        FARITH(F_SUBN_DD, FGET_D, a - b)
+        FARITH(F_MULN_DD, FGET_D, a * b)
+        FARITH(F_DIVN_DD, FGET_D, a / b)
         vmcase(F_CPYNV) {
             f_putd(FADDR(ip->u.f[0]), f_getd(base, &ip->u.f[1]));
             vmbreak;
         }
-        vmcase(F_CMPN) {
-            double a = f_getd(base, &ip->u.f[0]), b = f_getd(base, &ip->u.f[1]);
-            int cmp = (isnan(a) || isnan(b)) ? 2 : (a > b) - (a < b);
-            if ((ip->cmask >> (cmp + 1)) & 1) pc = code + ip->target;
-            vmbreak;
-        }
+#define FCMP(name, aval, bval)                                                           \
+    vmcase(name) {                                                                       \
+        double a = (aval), b = (bval);                                                   \
+        int cmp = (isnan(a) || isnan(b)) ? 2 : (a > b) - (a < b);                        \
+        if ((ip->cmask >> (cmp + 1)) & 1) pc = code + ip->target;                        \
+        vmbreak;                                                                         \
+    }
+        FCMP(F_CMPN, FGET(ip->u.f[0]), FGET(ip->u.f[1]))
+        FCMP(F_CMPN_DD, FGET_D(ip->u.f[0]), FGET_D(ip->u.f[1]))
+        FCMP(F_CMPN_DI, FGET_D(ip->u.f[0]), f_dbl((uint64_t)ip->u.f[1].imm))
 
         vmcase(CALLX) {
             /* the machine's call sequence inline (machine_call.h): an interpreted

@@ -268,6 +268,17 @@ static int choose_flt(const dctx *c, dinsn *ip, const dop *d) {
     }
     memcpy(ip->u.f, f, sizeof f);
     ip->h = h;
+    /* Both sources FLT(8) objects (a CMPN: or the second a constant): a handler
+     * without the per-operand tests of f_getd. */
+    int d1 = f[first].m == FM_D && f[first].it == IT_F8;
+    int d2 = f[first + 1].m == FM_D && f[first + 1].it == IT_F8;
+    int i2 = f[first + 1].m == FM_IMM;
+    if (ip->op != MI_OP_CPYNV && d1 && (d2 || (ip->op == MI_OP_CMPN && i2))) {
+        static const uint16_t dd[] = {[MI_OP_ADDN] = MI_H_F_ADDN_DD, [MI_OP_SUBN] = MI_H_F_SUBN_DD,
+                                      [MI_OP_MULN] = MI_H_F_MULN_DD, [MI_OP_DIVN] = MI_H_F_DIVN_DD};
+        if (ip->op == MI_OP_CMPN) ip->h = d2 ? MI_H_F_CMPN_DD : MI_H_F_CMPN_DI;
+        else ip->h = dd[ip->op];
+    }
     return 1;
 }
 

@@ -31,7 +31,8 @@
     X(CPYNV_W4_D) X(CPYNV_W4_I) X(CPYNV_W8_D) X(CPYNV_W8_I)                               \
     X(CMPN_W4_DD) X(CMPN_W4_DI) X(CMPN_W8_DD) X(CMPN_W8_DI)                               \
     X(CPYNV_X_DD) X(CMPN_X_DD) X(CMPN_X_DI)                                              \
-    X(F_ADDN) X(F_SUBN) X(F_MULN) X(F_DIVN) X(F_CPYNV) X(F_CMPN) X(CALLX)
+    X(F_ADDN) X(F_SUBN) X(F_MULN) X(F_DIVN) X(F_CPYNV) X(F_CMPN)                            \
+    X(F_ADDN_DD) X(F_SUBN_DD) X(F_MULN_DD) X(F_DIVN_DD) X(F_CMPN_DD) X(F_CMPN_DI) X(CALLX)
 
 enum {
 #define X(n) MI_H_##n,

@@ -40,6 +40,7 @@ size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) __attribute__((for
 
 /* Optional prelude functions, emitted only when used (so the unit also compiles
  * cleanly with a warning-happy C compiler). */
+enum { CG_USES_S = 1, CG_USES_A = 2, CG_USES_K = 4 };
 enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_NEED_ARG = 16 };
 
 /* An index value already loaded into x<slot> by this instruction. */
@@ -63,6 +64,8 @@ typedef struct cg_ctx {
     uint32_t ncallx;       /* CALLX instructions before the current one (rt->callxp's site) */
     unsigned need;         /* CG_NEED_* */
     int has_rtni;          /* emit the shared RTNI dispatch */
+    int has_calli;         /* CALLI: the entry needs rsp and rstk */
+    unsigned uses;         /* CG_USES_*: the area bases the body names */
     int has_sigexc;        /* emit handle_ (SIGEXC finds its handler itself) */
     cg_xcache xcache[3];   /* per slot, reset at each instruction */
     /* Coefficients of PKD scalars the decimal path stored or decoded, kept in

@@ -67,11 +67,13 @@ void mi_sem_cat(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an,
 int64_t mi_sem_scan(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn) {
     if (bn == 0) return 1;
     if (an < bn) return 0;
-    const uint8_t *hit = memmem(a, an, b, bn);
+    const uint8_t *hit = bn == 1 ? memchr(a, b[0], an) : memmem(a, an, b, bn);
     return hit == NULL ? 0 : (int64_t)(hit - a) + 1;
 }
 
 int64_t mi_sem_trimlen(const uint8_t *a, uint32_t an) {
+    static const uint8_t blanks[8] = "        ";
+    while (an >= 8 && memcmp(a + an - 8, blanks, 8) == 0) an -= 8; /* one 8-byte compare */
     while (an > 0 && a[an - 1] == 0x20) an--;
     return an;
 }

@@ -33,22 +33,34 @@ static int fmt_double(char *buf, size_t n, const char *fmt, int prec, double d) 
 
 /* Decimal digits of m, zero-padded to at least min digits; returns the count. */
 static int u128_digits(char *out, mi_u128 m, int min) {
+    /* written backwards from the end of tmp, two digits per division below
+     * 2^64 (CVTNC of counters and amounts is common: 127 -> ~45 host
+     * instructions for six digits) */
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
     char tmp[48];
-    int n = 0;
+    char *const end = tmp + sizeof tmp;
+    char *p = end;
     if (m >> 64 == 0) {
         uint64_t v = (uint64_t)m;
-        while (v != 0 || n < min) {
-            tmp[n++] = (char)('0' + v % 10u);
-            v /= 10u;
+        for (; v >= 100u; v /= 100u) {
+            p -= 2;
+            memcpy(p, pairs + 2 * (v % 100u), 2);
+        }
+        if (v >= 10u) {
+            p -= 2;
+            memcpy(p, pairs + 2 * v, 2);
+        } else if (v > 0) {
+            *--p = (char)('0' + v);
         }
     } else {
-        while (m != 0 || n < min) {
-            tmp[n++] = (char)('0' + (unsigned)(m % 10u));
-            m /= 10u;
-        }
+        for (; m != 0; m /= 10u) *--p = (char)('0' + (unsigned)(m % 10u));
     }
-    for (int i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
-    return n;
+    while (end - p < min) *--p = '0';
+    memcpy(out, p, (size_t)(end - p));
+    return (int)(end - p);
 }
 
 static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }

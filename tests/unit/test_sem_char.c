@@ -92,6 +92,12 @@ static void test_trimlen(void **state) {
     assert_int_equal(mi_sem_trimlen(U(""), 0), 0);
     assert_int_equal(mi_sem_trimlen(U(" a\t"), 3), 3); /* only 0x20 is a blank */
     assert_int_equal(mi_sem_trimlen(U("a \0"), 3), 3);
+    /* runs of blanks longer than 8 (compared 8 at a time), and blanks around a non-blank */
+    assert_int_equal(mi_sem_trimlen(U("x        "), 9), 1);
+    assert_int_equal(mi_sem_trimlen(U("        "), 8), 0);
+    assert_int_equal(mi_sem_trimlen(U("ab                 "), 19), 2);
+    assert_int_equal(mi_sem_trimlen(U("   y            "), 16), 4);
+    assert_int_equal(mi_sem_trimlen(U("               z"), 16), 16);
 }
 
 static void test_cmpc(void **state) {

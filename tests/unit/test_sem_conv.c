@@ -62,6 +62,18 @@ static void test_cvtnc_integers(void **state) {
     cvtnc_is(&T_U8, b, 20, "18446744073709551615");
     b[0] = 0;
     cvtnc_is(&T_B1, b, 3, "0  ");
+    /* digits taken two at a time: odd and even counts, zeros inside */
+    static const struct { int64_t v; const char *s; } ints[] = {
+        {7, "7"}, {10, "10"}, {99, "99"}, {100, "100"}, {1000, "1000"}, {10001, "10001"},
+        {-20905, "-20905"}, {123456, "123456"}, {9007199254740993, "9007199254740993"},
+        {INT64_MIN, "-9223372036854775808"}};
+    static const mi_type b8 = {MI_T_BIN, 8, 0, 0};
+    for (unsigned i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        char want[24];
+        snprintf(want, sizeof want, "%-20s", ints[i].s);
+        mi_st64(b, (uint64_t)ints[i].v);
+        cvtnc_is(&b8, b, 20, want);
+    }
     uint8_t r[4] = {0xEE, 0xEE, 0xEE, 0xEE};
     mi_st32(b, 0x80000000u);
     assert_int_equal(mi_sem_cvtnc(r, 10, &T_B4, b), MI_EXC_MCH1210); /* 11 chars */

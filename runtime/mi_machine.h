@@ -252,7 +252,7 @@ static inline mi_exc mi_machine_based(const mi_spcptr *p, uint64_t root_size, ui
 
 /* Everything native code calls, in one table (so libtcc-compiled code needs no
  * symbol resolution). version is MI_RT_VERSION; new entries are only appended. */
-#define MI_RT_VERSION 3u /* 2: callxp; 3: pkdget, pkdput */
+#define MI_RT_VERSION 3u /* 2: callxp; 3: pkdget, pkdput, pkdaddto */
 struct mi_rt_table {
     uint32_t version, size;
     /* machine */
@@ -294,6 +294,7 @@ struct mi_rt_table {
     /* version 3 */
     int (*pkdget)(const uint8_t *, uint32_t, int64_t *);
     int (*pkdput)(uint8_t *, uint32_t, int64_t, uint32_t, int, int64_t *);
+    int (*pkdaddto)(uint8_t *, uint32_t, int64_t, int64_t *);
 };
 
 /* The table (filled with the functions above). */

@@ -54,6 +54,10 @@ mi_exc mi_sem_dec_put64(const mi_type *t, uint8_t *p, int64_t coef);
  * 10^prec (MCH1210). */
 int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef);
 int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored);
+/* pkd_addto: the PKD(prec) at p plus delta (a coefficient of its scale), stored
+ * back as pkd_put does (k = 0); 0, writing nothing, for bad decimal data, an
+ * int64 overflow or too many digits. One call for X := X + Y in place. */
+int mi_sem_pkd_addto(uint8_t *p, uint32_t prec, int64_t delta, int64_t *stored);
 
 /* Set a receiver to its default initial value (§2). Pointers are not handled here. */
 void mi_sem_default(const mi_type *t, uint8_t *p);

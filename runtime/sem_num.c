@@ -81,6 +81,7 @@ int mi_sem_numeric_ok(const mi_type *t) {
 /* The first n <= 8 bytes at p as a big-endian integer. */
 static inline uint64_t load_be(const uint8_t *p, unsigned n) {
     if (n == 8) return __builtin_bswap64(mi_ld64(p));
+    if (n == 4) return __builtin_bswap32(mi_ld32(p));
     uint64_t v = 0;
     for (unsigned i = 0; i < n; i++) v = (v << 8) | p[i];
     return v;
@@ -186,8 +187,8 @@ static inline uint64_t bcd8(uint32_t x) {
 static inline void pkd_put64(uint8_t *p, unsigned prec, uint64_t m, int neg) {
     unsigned nb = prec / 2 + 1;
     if (nb <= 8) {
-        uint64_t h = m / 100000000u, v = (bcd8((uint32_t)h) << 32 | bcd8((uint32_t)(m - h * 100000000u))) << 4 |
-                                         (neg ? 0xDu : 0xCu);
+        uint64_t h = m / 100000000u, lo = bcd8((uint32_t)(m - h * 100000000u));
+        uint64_t v = ((h != 0 ? bcd8((uint32_t)h) << 32 : 0) | lo) << 4 | (neg ? 0xDu : 0xCu);
         if (nb == 8) {
             mi_st64(p, __builtin_bswap64(v));
         } else {
@@ -703,7 +704,15 @@ int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef) {
 
 int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored) {
     if (prec < 1 || prec > 18 || k > 18) return 0;
-    int64_t v = k == 0 ? z : div10_64(z, k, rnd);
+    int64_t v;
+    switch (k) { /* constant divisors: a multiply instead of a divide instruction */
+#define PKD_DIV(n) case n: v = div10_64(z, n, rnd); break;
+        PKD_DIV(1) PKD_DIV(2) PKD_DIV(3) PKD_DIV(4) PKD_DIV(5) PKD_DIV(6) PKD_DIV(7) PKD_DIV(8)
+        PKD_DIV(9) PKD_DIV(10) PKD_DIV(11) PKD_DIV(12) PKD_DIV(13) PKD_DIV(14) PKD_DIV(15)
+        PKD_DIV(16) PKD_DIV(17) PKD_DIV(18)
+#undef PKD_DIV
+    default: v = z; break;
+    }
     uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
     if (m >= p10u(prec)) return 0;
     switch (prec) {
@@ -714,6 +723,12 @@ int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, in
     }
     *stored = v;
     return 1;
+}
+
+int mi_sem_pkd_addto(uint8_t *p, uint32_t prec, int64_t delta, int64_t *stored) {
+    int64_t x, z;
+    if (!mi_sem_pkd_get(p, prec, &x) || __builtin_add_overflow(x, delta, &z)) return 0;
+    return mi_sem_pkd_put(p, prec, z, 0, 0, stored);
 }
 
 /* BIN op BIN -> BIN, the commonest shape of all (counters, indices): no

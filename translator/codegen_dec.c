@@ -150,12 +150,90 @@ void cg_dcache_after(cg_ctx *c, const mi_insn *in) {
     }
 }
 
+/* The source operand i (1, 2) as a coefficient: a forwarded dN, a decoded
+ * variable (a or b, jumping to the helper on bad data) or an expression.
+ * force: always in the variable (MULN's guard names it). */
+static void dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const dsrc *sv, int force,
+                     char *e, size_t en) {
+    const char *var = i == 1 ? "a" : "b";
+    const mi_operand *op = &c->t->opnds[in->first + (unsigned)i];
+    int slot = cacheable(c, op) ? dcache_find(c, op->ref) : -1;
+    if (slot >= 0) {
+        if (force) {
+            cg_printf(&c->body, "%s = d%d;\n", var, slot);
+            cg_snprintf(e, en, "%s", var);
+        } else {
+            cg_snprintf(e, en, "d%d", slot);
+        }
+    } else if (sv->load) {
+        cg_printf(&c->body, "if (!rt->pkdget(%s, %u, &%s)) goto F%u;\n", o[i].addr, sv->prec, var, c->k);
+        cg_snprintf(e, en, "%s", var);
+    } else if (force) {
+        cg_printf(&c->body, "%s = %s;\n", var, sv->v);
+        cg_snprintf(e, en, "%s", var);
+    } else {
+        cg_snprintf(e, en, "%s", sv->v);
+    }
+}
+
+/* After the fast path's store (which jumps to D<k> when done): the helper call
+ * on the unchanged bytes, then the coefficient of the receiver in r on both
+ * paths (after the helper it holds a valid PKD(pr)) and kept in a dN slot. */
+static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+    cg_buf *b = &c->body;
+    cg_printf(b, "goto D%u;\nF%u:;\n", c->k, c->k);
+    cg_helper_arith(c, in, o);
+    const mi_operand *rop = &c->t->opnds[in->first];
+    int keep = cacheable(c, rop);
+    if (keep) cg_printf(b, "(void)rt->pkdget(%s, %u, &r);\n", o[0].addr, o[0].type.size);
+    cg_printf(b, "D%u:;\n", c->k);
+    c->dc_done = 1;
+    dcache_forget(c, rop->ref);
+    if (keep) {
+        unsigned slot = c->dnext++ % 4u;
+        c->dcache[slot].obj = rop->ref;
+        cg_printf(b, "d%u = r;\n", slot);
+    }
+}
+
+static int same_operand(const mi_operand *x, const mi_operand *y) {
+    if (x->kind != y->kind || x->ref != y->ref) return 0;
+    if (x->kind == MI_O_OBJ) return 1;
+    return x->kind == MI_O_ELEM && x->sub[0].kind == y->sub[0].kind && x->sub[0].ref == y->sub[0].ref;
+}
+
+/* X := X + Y, X := Y + X, X := X - Y with Y at most X's scale: one call that
+ * decodes, adds and encodes X in place (accumulating into totals is the
+ * commonest decimal instruction of business code). 0: not that shape. */
+static int dec_inplace(cg_ctx *c, const mi_insn *in, const cg_opnd *o, const dsrc *x, const dsrc *y) {
+    const mi_operand *r = &c->t->opnds[in->first];
+    int xi; /* the source that is the receiver */
+    if (in->op != MI_OP_ADDN && in->op != MI_OP_SUBN) return 0;
+    if (r->kind != MI_O_OBJ && r->kind != MI_O_ELEM) return 0;
+    if (same_operand(r, r + 1)) xi = 1;
+    else if (in->op == MI_OP_ADDN && same_operand(r, r + 2)) xi = 2;
+    else return 0;
+    const dsrc *e = xi == 1 ? y : x;
+    unsigned sr = o[0].type.scale;
+    if (e->scale > sr || sr - e->scale > 18 || e->mag * p10(sr - e->scale) > I64MAX) return 0;
+    char ev[200];
+    dec_load(c, in, o, 3 - xi, e, 0, ev, sizeof ev);
+    char delta[260];
+    if (sr > e->scale) cg_snprintf(delta, sizeof delta, "%s * %lldLL", ev, (long long)p10(sr - e->scale));
+    else cg_snprintf(delta, sizeof delta, "%s", ev);
+    cg_printf(&c->body, "if (!rt->pkdaddto(%s, %u, %s(%s), &r)) goto F%u;\n", o[0].addr, o[0].type.size,
+              in->op == MI_OP_SUBN ? "-" : "", delta, c->k);
+    dec_tail(c, in, o);
+    return 1;
+}
+
 int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     const cg_opnd *ro = &o[0];
     if (in->op != MI_OP_ADDN && in->op != MI_OP_SUBN && in->op != MI_OP_MULN) return 0;
     if (ro->is_const || ro->dim != 0 || !fast_pkd(&ro->type)) return 0;
     dsrc x, y;
     if (!classify(&o[1], &x) || !classify(&o[2], &y)) return 0;
+    if (dec_inplace(c, in, o, &x, &y)) return 1;
     int rnd = (in->mods & MI_MOD_ROUND) != 0;
     unsigned sr = ro->type.scale, pr = ro->type.size, s;
     i128 bound;
@@ -176,36 +254,16 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     if (s > sr + 18 || sr > s + 18) return 0;
 
     cg_buf *b = &c->body;
-    const char *var[2] = {"a", "b"};
     dsrc *src[2] = {&x, &y};
     char e[2][200];
-    for (int i = 0; i < 2; i++) {
-        const mi_operand *op = &c->t->opnds[in->first + 1 + (unsigned)i];
-        int slot = cacheable(c, op) ? dcache_find(c, op->ref) : -1;
-        if (slot >= 0) {
-            cg_snprintf(e[i], sizeof e[i], "d%d", slot);
-            if (in->op == MI_OP_MULN) { /* the overflow guard below names a and b */
-                cg_printf(b, "%s = d%d;\n", var[i], slot);
-                cg_snprintf(e[i], sizeof e[i], "%s", var[i]);
-            }
-        } else if (src[i]->load) {
-            cg_printf(b, "if (!rt->pkdget(%s, %u, &%s)) goto F%u;\n", o[1 + i].addr, src[i]->prec, var[i],
-                      c->k);
-            cg_snprintf(e[i], sizeof e[i], "%s", var[i]);
-        } else {
-            cg_snprintf(e[i], sizeof e[i], "%s", src[i]->v);
-        }
-    }
+    int big = x.mag >= y.mag ? 0 : 1;
+    int guard = in->op == MI_OP_MULN && bound > I64MAX;
+    for (int i = 0; i < 2; i++) dec_load(c, in, o, i + 1, src[i], guard && i == big, e[i], sizeof e[i]);
     if (in->op == MI_OP_MULN) {
-        if (bound > I64MAX) {
+        if (guard) {
             /* |big| <= INT64_MAX / mag(small) keeps the product in int64 */
-            int big = x.mag >= y.mag ? 0 : 1;
             i128 lim = I64MAX / src[1 - big]->mag; /* mag(small) > 0: bound > 0 */
-            if (!src[big]->load) {
-                cg_printf(b, "%s = %s;\n", var[big], e[big]);
-                cg_snprintf(e[big], sizeof e[big], "%s", var[big]);
-            }
-            cg_printf(b, "if (%s > %lldLL || %s < -%lldLL) goto F%u;\n", var[big], (long long)lim, var[big],
+            cg_printf(b, "if (%s > %lldLL || %s < -%lldLL) goto F%u;\n", e[big], (long long)lim, e[big],
                       (long long)lim, c->k);
             bound = lim * src[1 - big]->mag;
         }
@@ -231,21 +289,7 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         }
         cg_printf(b, "r = r * %lldLL;\n", (long long)pk);
     }
-    cg_printf(b, "if (!rt->pkdput(%s, %u, r, %u, %d, &r)) goto F%u;\ngoto D%u;\nF%u:;\n", ro->addr, pr, down,
-              down > 0 && rnd, c->k, c->k, c->k);
-    cg_helper_arith(c, in, o);
-    /* the receiver written, its coefficient in r on both paths (after the
-     * helper it holds a valid PKD(pr)) */
-    const mi_operand *rop = &c->t->opnds[in->first];
-    int keep = cacheable(c, rop);
-    if (keep) cg_printf(b, "(void)rt->pkdget(%s, %u, &r);\n", ro->addr, pr);
-    cg_printf(b, "D%u:;\n", c->k);
-    c->dc_done = 1;
-    dcache_forget(c, rop->ref);
-    if (keep) {
-        unsigned slot = c->dnext++ % 4u;
-        c->dcache[slot].obj = rop->ref;
-        cg_printf(b, "d%u = r;\n", slot);
-    }
+    cg_printf(b, "if (!rt->pkdput(%s, %u, r, %u, %d, &r)) goto F%u;\n", ro->addr, pr, down, down > 0 && rnd, c->k);
+    dec_tail(c, in, o);
     return 1;
 }

@@ -186,11 +186,14 @@ static void hex(const uint8_t *p, unsigned n, unsigned times, char *buf) {
 /* ---- one program -------------------------------------------------------------- */
 
 enum { FAM_INT, FAM_FLT, FAM_MIXED, FAM_DEC };
-enum { V_OBJ, V_CONST, V_ELEM, V_COUNT };
+/* V_INPLACE: the receiver is also a source (OP R, R, B or ADDN R, B, R), the
+ * shape of totals; other instructions treat it as V_OBJ. */
+enum { V_OBJ, V_CONST, V_ELEM, V_INPLACE, V_COUNT };
 
 typedef struct tcase {
     mi_type rt, at, bt;
     int variant, ri, ai; /* element variant: the indices (1..2 valid) */
+    int swap;            /* V_INPLACE: the receiver is the second source */
     int automatic;       /* objects AUTO rather than STATIC */
     uint8_t a[32], b[32];
 } tcase;
@@ -259,6 +262,11 @@ static void build(mi_op op, int mods, int fam, tcase *cs, int ncase, gen *g, uin
         c->at = *pick(fam, 1, op);
         c->bt = *pick(fam, 2, op);
         c->variant = (int)rnd(V_COUNT);
+        int arith2 = op == MI_OP_ADDN || op == MI_OP_SUBN || op == MI_OP_MULN || op == MI_OP_DIVN || op == MI_OP_REMN;
+        if (c->variant == V_INPLACE && !arith2) c->variant = V_OBJ;
+        int inplace = c->variant == V_INPLACE;
+        if (inplace) c->at = c->rt; /* the source that is the receiver */
+        c->swap = inplace && op == MI_OP_ADDN && rnd(2);
         c->automatic = rnd(4) == 0;
         static const int idx[] = {1, 2, 1, 2, 1, 2, 1, 2, 0, 3, -1};
         c->ri = idx[rnd(N_OF(idx))];
@@ -276,7 +284,7 @@ static void build(mi_op op, int mods, int fam, tcase *cs, int ncase, gen *g, uin
         unsigned rn = relem ? 2 : 1, an = elem ? 2 : 1;
         uint8_t pat[32];
         memset(pat, PAT, sizeof pat);
-        hex(pat, rs, rn, hx);
+        hex(inplace ? c->a : pat, rs, rn, hx);
         emit(g, "DCL R%d %s%s%s\nDCL RC%d CHAR(%u) DEFINED(R%d) INIT(X'%s')\n", i, rt, relem ? " DIM(2)" : "",
              cls, i, rs * rn, i, hx);
         hex(c->a, as, an, hx);
@@ -291,6 +299,7 @@ static void build(mi_op op, int mods, int fam, tcase *cs, int ncase, gen *g, uin
         /* expected: the receiver's bytes after the case, then its exception id */
         uint8_t r[64];
         memset(r, PAT, sizeof r);
+        if (inplace) memcpy(r, c->a, rs);
         mi_exc e = MI_EXC_NONE;
         if (relem && (c->ri < 1 || c->ri > 2)) e = MI_EXC_MCH0603;
         else if (elem && (c->ai < 1 || c->ai > 2)) e = MI_EXC_MCH0603;
@@ -300,7 +309,10 @@ static void build(mi_op op, int mods, int fam, tcase *cs, int ncase, gen *g, uin
             int cmp;
             switch (op) {
             case MI_OP_ADDN: case MI_OP_SUBN: case MI_OP_MULN: case MI_OP_DIVN: case MI_OP_REMN:
-                e = mi_sem_arith(op, mods & MI_MOD_ROUND ? 1 : 0, &c->rt, rp, &c->at, c->a, &c->bt, c->b);
+                if (c->swap)
+                    e = mi_sem_arith(op, mods & MI_MOD_ROUND ? 1 : 0, &c->rt, rp, &c->bt, c->b, &c->at, c->a);
+                else
+                    e = mi_sem_arith(op, mods & MI_MOD_ROUND ? 1 : 0, &c->rt, rp, &c->at, c->a, &c->bt, c->b);
                 break;
             case MI_OP_NEGN: case MI_OP_ABSN: case MI_OP_CPYNV:
                 e = mi_sem_unary(op, mods & MI_MOD_ROUND ? 1 : 0, &c->rt, rp, &c->at, c->a);
@@ -348,7 +360,12 @@ static void build(mi_op op, int mods, int fam, tcase *cs, int ncase, gen *g, uin
             emit(g, "C%d:     CMPN%s %s, %s, T%d\n        CPYBLA R%d, 'n'\n        B NEXT\n"
                     "T%d:     CPYBLA R%d, 'y'\n        B NEXT\n", i, mod, a, b, i, i, i, i);
         } else if (ns == 2) {
-            emit(g, "C%d:     %s%s %s, %s, %s\n        B NEXT\n", i, mn, mod, r, a, b);
+            if (c->variant == V_INPLACE && c->swap)
+                emit(g, "C%d:     %s%s %s, %s, %s\n        B NEXT\n", i, mn, mod, r, b, r);
+            else if (c->variant == V_INPLACE)
+                emit(g, "C%d:     %s%s %s, %s, %s\n        B NEXT\n", i, mn, mod, r, r, b);
+            else
+                emit(g, "C%d:     %s%s %s, %s, %s\n        B NEXT\n", i, mn, mod, r, a, b);
         } else {
             emit(g, "C%d:     %s%s %s, %s\n        B NEXT\n", i, mn, mod, r, a);
         }

@@ -3,9 +3,9 @@
  * The helper path (rt->arith -> mi_sem_arith) decides the operand types at run
  * time on every instruction; here they are known, so scales, alignment factors,
  * digit limits and rounding divisors become constants of the generated C. The
- * fast path covers a PKD receiver of at most 15 digits (nb <= 8 bytes) and
- * sources that are such PKD objects, fast integers (BIN(1,2,4,8), UBIN(1,2,4))
- * or integer, PKD or ZND constants whose coefficient fits int64.
+ * fast path covers a PKD receiver of at most 18 digits (every coefficient fits
+ * int64) and sources that are such PKD objects, fast integers (BIN(1,2,4,8),
+ * UBIN(1,2,4)) or integer, PKD or ZND constants whose coefficient fits int64.
  *
  * It computes only the happy path: every source decodes, no intermediate leaves
  * int64, the result fits the receiver. Anything else jumps to the helper call

@@ -171,8 +171,16 @@ int mi_cmd_run(int argc, char **argv) {
                 return mi_cli_usage_error("run", "--max-space: '%s' is not a positive number of bytes", v);
         } else if (strcmp(a, "--store") == 0 || strcmp(a, "--libl") == 0) {
             if (i + 1 >= argc) return mi_cli_usage_error("run", "%s needs a value", a);
-            if (a[2] == 's') store_opt = argv[++i];
-            else libl_opt = argv[++i];
+            if (a[2] == 's') {
+                store_opt = argv[++i];
+            } else {
+                /* a malformed list is a usage error, found before anything is opened */
+                mi_store_libl l;
+                mi_diag ld = {{0}};
+                libl_opt = argv[++i];
+                if (mi_store_libl_parse(libl_opt, &l, &ld) != MI_OK)
+                    return mi_cli_usage_error("run", "--libl: %s", ld.msg);
+            }
         } else if (a[0] == '-' && a[1] != '\0') {
             return mi_cli_usage_error("run", "unknown option '%s'", a);
         } else if (file == NULL) {

@@ -22,5 +22,8 @@ expect_rc space0 2 run --max-space 0 "$T/p.mi"
 expect_rc spacex 2 run --max-space 12x "$T/p.mi"
 expect_rc spacen 2 run "$T/p.mi" --max-space
 expect_err spacen "--max-space needs"
+expect_rc liblempty 2 run --libl 'A,,B' "$T/p.mi"
+expect_err liblempty "--libl: missing library name"
+expect_rc libldup 2 run --libl 'A,A' "$T/p.mi"
 expect_rc helpunk 2 help frobnicate
 finish

@@ -151,10 +151,11 @@ void cg_dcache_after(cg_ctx *c, const mi_insn *in) {
 }
 
 /* The source operand i (1, 2) as a coefficient: a forwarded dN, a decoded
- * variable (a or b, jumping to the helper on bad data) or an expression.
- * force: always in the variable (MULN's guard names it). */
-static void dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const dsrc *sv, int force,
-                     char *e, size_t en) {
+ * variable (a or b, decoded in an opened "if (ok) {" block: bad data skips to
+ * the helper) or an expression. force: always in the variable (MULN's guard
+ * names it). Returns the number of blocks opened (0 or 1). */
+static int dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const dsrc *sv, int force,
+                    char *e, size_t en) {
     const char *var = i == 1 ? "a" : "b";
     const mi_operand *op = &c->t->opnds[in->first + (unsigned)i];
     int slot = cacheable(c, op) ? dcache_find(c, op->ref) : -1;
@@ -166,27 +167,36 @@ static void dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, cons
             cg_snprintf(e, en, "d%d", slot);
         }
     } else if (sv->load) {
-        cg_printf(&c->body, "if (!rt->pkdget(%s, %u, &%s)) goto F%u;\n", o[i].addr, sv->prec, var, c->k);
+        cg_printf(&c->body, "if (rt->pkdget(%s, %u, &%s)) {\n", o[i].addr, sv->prec, var);
         cg_snprintf(e, en, "%s", var);
+        return 1;
     } else if (force) {
         cg_printf(&c->body, "%s = %s;\n", var, sv->v);
         cg_snprintf(e, en, "%s", var);
     } else {
         cg_snprintf(e, en, "%s", sv->v);
     }
+    return 0;
 }
 
-/* After the fast path's store (which jumps to D<k> when done): the helper call
- * on the unchanged bytes, then the coefficient of the receiver in r on both
- * paths (after the helper it holds a valid PKD(pr)) and kept in a dN slot. */
-static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
+/* After the fast path's store (c = 1 when it was done; open blocks are the
+ * conditions it depended on, closed here): otherwise the helper call on the
+ * unchanged bytes; then the coefficient of the receiver in r on both paths
+ * (after the helper it holds a valid PKD(pr)), kept in a dN slot. Nested
+ * blocks rather than gotos to labels: a label per instruction made gcc -O0
+ * twice as slow on a 10,000-instruction program. */
+static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int open) {
     cg_buf *b = &c->body;
-    cg_printf(b, "goto D%u;\nF%u:;\n", c->k, c->k);
+    if (open > 0) {
+        for (; open > 0; open--) cg_put(b, "}");
+        cg_put(b, "\n");
+    }
+    cg_put(b, "if (!c) {\n");
     cg_helper_arith(c, in, o);
     const mi_operand *rop = &c->t->opnds[in->first];
     int keep = cacheable(c, rop);
     if (keep) cg_printf(b, "(void)rt->pkdget(%s, %u, &r);\n", o[0].addr, o[0].type.size);
-    cg_printf(b, "D%u:;\n", c->k);
+    cg_put(b, "}\n");
     c->dc_done = 1;
     dcache_forget(c, rop->ref);
     if (keep) {
@@ -217,13 +227,14 @@ static int dec_inplace(cg_ctx *c, const mi_insn *in, const cg_opnd *o, const dsr
     unsigned sr = o[0].type.scale;
     if (e->scale > sr || sr - e->scale > 18 || e->mag * p10(sr - e->scale) > I64MAX) return 0;
     char ev[200];
-    dec_load(c, in, o, 3 - xi, e, 0, ev, sizeof ev);
+    cg_put(&c->body, "c = 0;\n");
+    int open = dec_load(c, in, o, 3 - xi, e, 0, ev, sizeof ev);
     char delta[260];
     if (sr > e->scale) cg_snprintf(delta, sizeof delta, "%s * %lldLL", ev, (long long)p10(sr - e->scale));
     else cg_snprintf(delta, sizeof delta, "%s", ev);
-    cg_printf(&c->body, "if (!rt->pkdaddto(%s, %u, %s(%s), &r)) goto F%u;\n", o[0].addr, o[0].type.size,
-              in->op == MI_OP_SUBN ? "-" : "", delta, c->k);
-    dec_tail(c, in, o);
+    cg_printf(&c->body, "c = rt->pkdaddto(%s, %u, %s(%s), &r);\n", o[0].addr, o[0].type.size,
+              in->op == MI_OP_SUBN ? "-" : "", delta);
+    dec_tail(c, in, o, open);
     return 1;
 }
 
@@ -258,13 +269,16 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char e[2][200];
     int big = x.mag >= y.mag ? 0 : 1;
     int guard = in->op == MI_OP_MULN && bound > I64MAX;
-    for (int i = 0; i < 2; i++) dec_load(c, in, o, i + 1, src[i], guard && i == big, e[i], sizeof e[i]);
+    cg_put(b, "c = 0;\n");
+    int open = 0;
+    for (int i = 0; i < 2; i++) open += dec_load(c, in, o, i + 1, src[i], guard && i == big, e[i], sizeof e[i]);
     if (in->op == MI_OP_MULN) {
         if (guard) {
             /* |big| <= INT64_MAX / mag(small) keeps the product in int64 */
             i128 lim = I64MAX / src[1 - big]->mag; /* mag(small) > 0: bound > 0 */
-            cg_printf(b, "if (%s > %lldLL || %s < -%lldLL) goto F%u;\n", e[big], (long long)lim, e[big],
-                      (long long)lim, c->k);
+            cg_printf(b, "if (%s <= %lldLL && %s >= -%lldLL) {\n", e[big], (long long)lim, e[big],
+                      (long long)lim);
+            open++;
             bound = lim * src[1 - big]->mag;
         }
         cg_printf(b, "r = %s * %s;\n", e[0], e[1]);
@@ -285,11 +299,12 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         i128 pk = p10(sr - s);
         if (bound * pk > I64MAX) {
             i128 lim = I64MAX / pk;
-            cg_printf(b, "if (r > %lldLL || r < -%lldLL) goto F%u;\n", (long long)lim, (long long)lim, c->k);
+            cg_printf(b, "if (r <= %lldLL && r >= -%lldLL) {\n", (long long)lim, (long long)lim);
+            open++;
         }
         cg_printf(b, "r = r * %lldLL;\n", (long long)pk);
     }
-    cg_printf(b, "if (!rt->pkdput(%s, %u, r, %u, %d, &r)) goto F%u;\n", ro->addr, pr, down, down > 0 && rnd, c->k);
-    dec_tail(c, in, o);
+    cg_printf(b, "c = rt->pkdput(%s, %u, r, %u, %d, &r);\n", ro->addr, pr, down, down > 0 && rnd);
+    dec_tail(c, in, o, open);
     return 1;
 }

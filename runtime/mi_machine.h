@@ -252,7 +252,7 @@ static inline mi_exc mi_machine_based(const mi_spcptr *p, uint64_t root_size, ui
 
 /* Everything native code calls, in one table (so libtcc-compiled code needs no
  * symbol resolution). version is MI_RT_VERSION; new entries are only appended. */
-#define MI_RT_VERSION 3u /* 2: callxp; 3: pkdget, pkdput, pkdaddto */
+#define MI_RT_VERSION 3u /* 2: callxp; 3: pkdput, pkdgetv, pkdsetv, pkdaddv */
 struct mi_rt_table {
     uint32_t version, size;
     /* machine */
@@ -292,9 +292,9 @@ struct mi_rt_table {
     /* version 2 */
     int (*callxp)(mi_invocation *, uint32_t);
     /* version 3 */
-    int (*pkdget)(const uint8_t *, uint32_t, int64_t *);
     int (*pkdput)(uint8_t *, uint32_t, int64_t, uint32_t, int, int64_t *);
-    int (*pkdaddto)(uint8_t *, uint32_t, int64_t, int64_t *);
+    const mi_pkd_getfn *pkdgetv; /* [precision]: mi_sem.h */
+    const mi_pkd_setfn *pkdsetv, *pkdaddv;
 };
 
 /* The table (filled with the functions above). */

@@ -54,10 +54,15 @@ mi_exc mi_sem_dec_put64(const mi_type *t, uint8_t *p, int64_t coef);
  * 10^prec (MCH1210). */
 int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef);
 int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored);
-/* pkd_addto: the PKD(prec) at p plus delta (a coefficient of its scale), stored
- * back as pkd_put does (k = 0); 0, writing nothing, for bad decimal data, an
- * int64 overflow or too many digits. One call for X := X + Y in place. */
-int mi_sem_pkd_addto(uint8_t *p, uint32_t prec, int64_t delta, int64_t *stored);
+/* The same per precision P (index; 0 is NULL): getv[P](p, &coef) is
+ * pkd_get(p, P, &coef); setv[P](p, v, &stored) is pkd_put(p, P, v, 0, 0,
+ * &stored); addv[P](p, delta, &stored) stores the PKD(P) at p plus delta (a
+ * coefficient of its scale) as setv does - 0, writing nothing, for bad decimal
+ * data, an int64 overflow or too many digits (X := X + Y in one call). */
+typedef int (*mi_pkd_getfn)(const uint8_t *, int64_t *);
+typedef int (*mi_pkd_setfn)(uint8_t *, int64_t, int64_t *);
+extern const mi_pkd_getfn mi_sem_pkd_getv[19];
+extern const mi_pkd_setfn mi_sem_pkd_setv[19], mi_sem_pkd_addv[19];
 
 /* Set a receiver to its default initial value (§2). Pointers are not handled here. */
 void mi_sem_default(const mi_type *t, uint8_t *p);

@@ -725,11 +725,40 @@ int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, in
     return 1;
 }
 
-int mi_sem_pkd_addto(uint8_t *p, uint32_t prec, int64_t delta, int64_t *stored) {
-    int64_t x, z;
-    if (!mi_sem_pkd_get(p, prec, &x) || __builtin_add_overflow(x, delta, &z)) return 0;
-    return mi_sem_pkd_put(p, prec, z, 0, 0, stored);
-}
+/* One function per precision P for translated code: decode, encode (no
+ * rescaling) and add in place with P a constant - no range test, no switch,
+ * fewer arguments for tcc's code to pass (measured: ~10 host instructions less
+ * per call, a dozen calls per ledger transaction). */
+#define PKD_ONE(n)                                                                        \
+    static int pkd_get_##n(const uint8_t *p, int64_t *coef) {                            \
+        uint64_t m;                                                                      \
+        int neg;                                                                         \
+        if (pkd_get64(p, n, &m, &neg) != MI_EXC_NONE) return 0;                          \
+        *coef = neg ? -(int64_t)m : (int64_t)m;                                          \
+        return 1;                                                                        \
+    }                                                                                    \
+    static int pkd_set_##n(uint8_t *p, int64_t v, int64_t *stored) {                     \
+        uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;                                 \
+        if (m >= p10u(n)) return 0;                                                      \
+        pkd_put64(p, n, m, v < 0);                                                       \
+        *stored = v;                                                                     \
+        return 1;                                                                        \
+    }                                                                                    \
+    static int pkd_add_##n(uint8_t *p, int64_t delta, int64_t *stored) {                 \
+        int64_t x, z;                                                                    \
+        return pkd_get_##n(p, &x) && !__builtin_add_overflow(x, delta, &z) && pkd_set_##n(p, z, stored); \
+    }
+PKD_PRECS(PKD_ONE)
+#undef PKD_ONE
+#define PKD_GETF(n) pkd_get_##n,
+#define PKD_SETF(n) pkd_set_##n,
+#define PKD_ADDF(n) pkd_add_##n,
+const mi_pkd_getfn mi_sem_pkd_getv[19] = {NULL, PKD_PRECS(PKD_GETF)};
+const mi_pkd_setfn mi_sem_pkd_setv[19] = {NULL, PKD_PRECS(PKD_SETF)};
+const mi_pkd_setfn mi_sem_pkd_addv[19] = {NULL, PKD_PRECS(PKD_ADDF)};
+#undef PKD_GETF
+#undef PKD_SETF
+#undef PKD_ADDF
 
 /* BIN op BIN -> BIN, the commonest shape of all (counters, indices): no
  * scales, no decimal, one overflow check. */

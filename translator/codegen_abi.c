@@ -50,9 +50,10 @@
     int (*cvtcn)(int, const MT *, u8 *, const u8 *, u32);                                \
     int (*edit)(u8 *, u32, const MT *, const u8 *, const u8 *, u32);                    \
     int (*callxp)(void *, u32);                                                          \
-    int (*pkdget)(const u8 *, u32, i64 *);                                               \
     int (*pkdput)(u8 *, u32, i64, u32, int, i64 *);                                      \
-    int (*pkdaddto)(u8 *, u32, i64, i64 *);
+    int (*const *pkdgetv)(const u8 *, i64 *);                                            \
+    int (*const *pkdsetv)(u8 *, i64, i64 *);                                             \
+    int (*const *pkdaddv)(u8 *, i64, i64 *);
 
 #define CG_STR_(...) #__VA_ARGS__
 #define CG_STR(...) CG_STR_(__VA_ARGS__)
@@ -110,9 +111,10 @@ SAME(RT, mi_rt_table, cvtnc);
 SAME(RT, mi_rt_table, cvtcn);
 SAME(RT, mi_rt_table, edit);
 SAME(RT, mi_rt_table, callxp);
-SAME(RT, mi_rt_table, pkdget);
 SAME(RT, mi_rt_table, pkdput);
-SAME(RT, mi_rt_table, pkdaddto);
+SAME(RT, mi_rt_table, pkdgetv);
+SAME(RT, mi_rt_table, pkdsetv);
+SAME(RT, mi_rt_table, pkdaddv);
 _Static_assert(sizeof(RT) == sizeof(mi_rt_table), "RT size: a new run-time entry needs a mirror field");
 /* Enums travel as int. */
 _Static_assert(sizeof(mi_exc) == sizeof(int) && sizeof(mi_op) == sizeof(int) &&

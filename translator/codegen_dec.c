@@ -16,7 +16,7 @@
  * result, truncated or rounded half away from zero to the receiver's scale, as
  * §4 and the helper compute it (test_codegen checks both on random operands).
  *
- * Packed bytes are decoded and encoded by rt->pkdget / rt->pkdput (sem_num.c's
+ * Packed bytes are decoded and encoded by rt->pkdgetv[P] / pkdsetv[P] / pkdput (sem_num.c's
  * SWAR code, compiled by the host compiler): measured, the same algorithm as
  * tcc-compiled C in the unit was 2.4x slower than the helper path it replaced,
  * every temporary of tcc's code making a round trip through memory. */
@@ -38,7 +38,7 @@ static int fast_pkd(const mi_type *t) {
 }
 
 typedef struct dsrc {
-    int load;      /* a PKD object, decoded by rt->pkdget into the source's variable */
+    int load;      /* a PKD object, decoded by rt->pkdgetv into the source's variable */
     char v[160];   /* otherwise the C expression (i64) of the coefficient */
     unsigned prec; /* load: its precision */
     unsigned scale;
@@ -167,7 +167,7 @@ static int dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const
             cg_snprintf(e, en, "d%d", slot);
         }
     } else if (sv->load) {
-        cg_printf(&c->body, "if (rt->pkdget(%s, %u, &%s)) {\n", o[i].addr, sv->prec, var);
+        cg_printf(&c->body, "if (rt->pkdgetv[%u](%s, &%s)) {\n", sv->prec, o[i].addr, var);
         cg_snprintf(e, en, "%s", var);
         return 1;
     } else if (force) {
@@ -195,7 +195,7 @@ static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int open) {
     cg_helper_arith(c, in, o);
     const mi_operand *rop = &c->t->opnds[in->first];
     int keep = cacheable(c, rop);
-    if (keep) cg_printf(b, "(void)rt->pkdget(%s, %u, &r);\n", o[0].addr, o[0].type.size);
+    if (keep) cg_printf(b, "(void)rt->pkdgetv[%u](%s, &r);\n", o[0].type.size, o[0].addr);
     cg_put(b, "}\n");
     c->dc_done = 1;
     dcache_forget(c, rop->ref);
@@ -232,7 +232,7 @@ static int dec_inplace(cg_ctx *c, const mi_insn *in, const cg_opnd *o, const dsr
     char delta[260];
     if (sr > e->scale) cg_snprintf(delta, sizeof delta, "%s * %lldLL", ev, (long long)p10(sr - e->scale));
     else cg_snprintf(delta, sizeof delta, "%s", ev);
-    cg_printf(&c->body, "c = rt->pkdaddto(%s, %u, %s(%s), &r);\n", o[0].addr, o[0].type.size,
+    cg_printf(&c->body, "c = rt->pkdaddv[%u](%s, %s(%s), &r);\n", o[0].type.size, o[0].addr,
               in->op == MI_OP_SUBN ? "-" : "", delta);
     dec_tail(c, in, o, open);
     return 1;
@@ -304,7 +304,8 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         }
         cg_printf(b, "r = r * %lldLL;\n", (long long)pk);
     }
-    cg_printf(b, "c = rt->pkdput(%s, %u, r, %u, %d, &r);\n", ro->addr, pr, down, down > 0 && rnd);
+    if (down == 0) cg_printf(b, "c = rt->pkdsetv[%u](%s, r, &r);\n", pr, ro->addr);
+    else cg_printf(b, "c = rt->pkdput(%s, %u, r, %u, %d, &r);\n", ro->addr, pr, down, rnd);
     dec_tail(c, in, o, open);
     return 1;
 }

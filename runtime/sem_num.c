@@ -681,54 +681,14 @@ static __attribute__((noinline)) mi_exc arith_small(mi_op op, int rnd, const mi_
     return store_small(rt, r, z, sz, rnd);
 }
 
-/* One case per precision, so that pkd_get64/pkd_put64 are compiled with a
- * constant byte count: no loops, no variable shifts (measured: 72 -> ~30 host
- * instructions per PKD(15) decode). */
+/* One function per precision P, so that pkd_get64/pkd_put64 are compiled with
+ * a constant byte count (no loops, no variable shifts: 72 -> ~30 host
+ * instructions per PKD(15) decode); translated code calls them directly
+ * (rt->pkdgetv[P] ...): no range test, no switch, fewer arguments for tcc's
+ * code to pass (~10 host instructions less per call, a dozen calls per ledger
+ * transaction). */
 #define PKD_PRECS(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) \
                      X(13) X(14) X(15) X(16) X(17) X(18)
-
-int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef) {
-    uint64_t m;
-    int neg;
-    mi_exc e;
-    switch (prec) {
-#define PKD_GET(n) case n: e = pkd_get64(p, n, &m, &neg); break;
-        PKD_PRECS(PKD_GET)
-#undef PKD_GET
-    default: return 0;
-    }
-    if (e != MI_EXC_NONE) return 0;
-    *coef = neg ? -(int64_t)m : (int64_t)m;
-    return 1;
-}
-
-int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored) {
-    if (prec < 1 || prec > 18 || k > 18) return 0;
-    int64_t v;
-    switch (k) { /* constant divisors: a multiply instead of a divide instruction */
-#define PKD_DIV(n) case n: v = div10_64(z, n, rnd); break;
-        PKD_DIV(1) PKD_DIV(2) PKD_DIV(3) PKD_DIV(4) PKD_DIV(5) PKD_DIV(6) PKD_DIV(7) PKD_DIV(8)
-        PKD_DIV(9) PKD_DIV(10) PKD_DIV(11) PKD_DIV(12) PKD_DIV(13) PKD_DIV(14) PKD_DIV(15)
-        PKD_DIV(16) PKD_DIV(17) PKD_DIV(18)
-#undef PKD_DIV
-    default: v = z; break;
-    }
-    uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
-    if (m >= p10u(prec)) return 0;
-    switch (prec) {
-#define PKD_PUT(n) case n: pkd_put64(p, n, m, v < 0); break;
-        PKD_PRECS(PKD_PUT)
-#undef PKD_PUT
-    default: return 0;
-    }
-    *stored = v;
-    return 1;
-}
-
-/* One function per precision P for translated code: decode, encode (no
- * rescaling) and add in place with P a constant - no range test, no switch,
- * fewer arguments for tcc's code to pass (measured: ~10 host instructions less
- * per call, a dozen calls per ledger transaction). */
 #define PKD_ONE(n)                                                                        \
     static int pkd_get_##n(const uint8_t *p, int64_t *coef) {                            \
         uint64_t m;                                                                      \
@@ -759,6 +719,24 @@ const mi_pkd_setfn mi_sem_pkd_addv[19] = {NULL, PKD_PRECS(PKD_ADDF)};
 #undef PKD_GETF
 #undef PKD_SETF
 #undef PKD_ADDF
+
+int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef) {
+    return prec >= 1 && prec <= 18 && mi_sem_pkd_getv[prec](p, coef);
+}
+
+int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored) {
+    if (prec < 1 || prec > 18 || k > 18) return 0;
+    int64_t v;
+    switch (k) { /* constant divisors: a multiply instead of a divide instruction */
+#define PKD_DIV(n) case n: v = div10_64(z, n, rnd); break;
+        PKD_DIV(1) PKD_DIV(2) PKD_DIV(3) PKD_DIV(4) PKD_DIV(5) PKD_DIV(6) PKD_DIV(7) PKD_DIV(8)
+        PKD_DIV(9) PKD_DIV(10) PKD_DIV(11) PKD_DIV(12) PKD_DIV(13) PKD_DIV(14) PKD_DIV(15)
+        PKD_DIV(16) PKD_DIV(17) PKD_DIV(18)
+#undef PKD_DIV
+    default: v = z; break;
+    }
+    return mi_sem_pkd_setv[prec](p, v, stored);
+}
 
 /* BIN op BIN -> BIN, the commonest shape of all (counters, indices): no
  * scales, no decimal, one overflow check. */

@@ -484,13 +484,13 @@ int cg_fast_int(const cg_opnd *o) {
     return cg_int_loader(&o->type) != NULL;
 }
 
-static void lit(char *buf, size_t n, int64_t v) {
+void cg_lit(char *buf, size_t n, int64_t v) {
     if (v == INT64_MIN) cg_snprintf(buf, n, "(-9223372036854775807LL-1)");
     else cg_snprintf(buf, n, "%lldLL", (long long)v);
 }
 
 void cg_int_value(const cg_opnd *o, char *buf, size_t n) {
-    if (o->is_const) lit(buf, n, o->imm);
+    if (o->is_const) cg_lit(buf, n, o->imm);
     else cg_snprintf(buf, n, "%s%s", cg_int_loader(&o->type), o->addr);
 }
 
@@ -498,7 +498,7 @@ const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, 
     if (o->is_const) {
         int ok = 1;
         int64_t v = mi_sem_load_int(&o->type, o->cbytes, &ok);
-        lit(buf, n, ok ? v : INT64_MAX);
+        cg_lit(buf, n, ok ? v : INT64_MAX);
         return buf;
     }
     if (cg_int_loader(&o->type) != NULL) {
@@ -689,7 +689,7 @@ static void emit_call(cg_ctx *c, const mi_insn *in) {
         char kv[32];
         int ok = 1;
         int64_t k = o0.is_const ? mi_sem_load_int(&o0.type, o0.cbytes, &ok) : 0;
-        lit(kv, sizeof kv, ok ? k : INT64_MAX);
+        cg_lit(kv, sizeof kv, ok ? k : INT64_MAX);
         cg_printf(b, "c = rt->svc(inv, %s, %u, g);\n", kv, nargs);
     }
     /* 0, an exception, MI_X_PERCOLATE (-1) or MI_X_EXIT (-2): raise_ sorts them */

@@ -45,11 +45,6 @@ typedef struct dsrc {
     i128 mag;      /* |coefficient| <= mag */
 } dsrc;
 
-static void lit(char *buf, size_t n, int64_t v) {
-    if (v == INT64_MIN) cg_snprintf(buf, n, "(-9223372036854775807LL-1)");
-    else cg_snprintf(buf, n, "%lldLL", (long long)v);
-}
-
 /* Classifies a source; 0 if it has no fast form. Emits nothing. */
 static int classify(const cg_opnd *o, dsrc *s) {
     memset(s, 0, sizeof *s);
@@ -65,7 +60,7 @@ static int classify(const cg_opnd *o, dsrc *s) {
         } else {
             return 0;
         }
-        lit(s->v, sizeof s->v, v);
+        cg_lit(s->v, sizeof s->v, v);
         s->mag = v < 0 ? -(i128)v : (i128)v;
         return 1;
     }

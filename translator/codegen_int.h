@@ -125,6 +125,8 @@ int cg_fast_int(const cg_opnd *o);
 /* The load prefix of a fast integer type, giving an i64 when followed by a
  * parenthesised address ("(i64)*(i32u*)"), NULL if none. */
 const char *cg_int_loader(const mi_type *t);
+/* An int64 literal as C text (INT64_MIN spelled so that it is not an overflow). */
+void cg_lit(char *buf, size_t n, int64_t v);
 /* Writes into buf the C expression (i64) of a fast integer operand's value. */
 void cg_int_value(const cg_opnd *o, char *buf, size_t n);
 /* Emits: store the i64 value `val` into integer receiver o (BIN/UBIN of any

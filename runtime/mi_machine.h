@@ -252,7 +252,7 @@ static inline mi_exc mi_machine_based(const mi_spcptr *p, uint64_t root_size, ui
 
 /* Everything native code calls, in one table (so libtcc-compiled code needs no
  * symbol resolution). version is MI_RT_VERSION; new entries are only appended. */
-#define MI_RT_VERSION 3u /* 2: callxp; 3: pkdput, pkdgetv, pkdsetv, pkdaddv */
+#define MI_RT_VERSION 4u /* 2: callxp; 3: pkdput, pkdgetv, pkdsetv, pkdaddv; 4: pkdscale */
 struct mi_rt_table {
     uint32_t version, size;
     /* machine */
@@ -295,6 +295,8 @@ struct mi_rt_table {
     int (*pkdput)(uint8_t *, uint32_t, int64_t, uint32_t, int, int64_t *);
     const mi_pkd_getfn *pkdgetv; /* [precision]: mi_sem.h */
     const mi_pkd_setfn *pkdsetv, *pkdaddv;
+    /* version 4 */
+    int (*pkdscale)(int64_t, uint32_t, uint32_t, int, int64_t *);
 };
 
 /* The table (filled with the functions above). */

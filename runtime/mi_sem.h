@@ -54,6 +54,10 @@ mi_exc mi_sem_dec_put64(const mi_type *t, uint8_t *p, int64_t coef);
  * 10^prec (MCH1210). */
 int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef);
 int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored);
+/* pkd_put without the store: *v := z / 10^k, truncated or rounded as there; 0
+ * (leaving *v alone) when |*v| would be >= 10^prec. For coefficients that
+ * translated code keeps in C locals and writes to storage later. */
+int mi_sem_pkd_scale(int64_t z, uint32_t prec, uint32_t k, int rnd, int64_t *v);
 /* The same per precision P (index; 0 is NULL): getv[P](p, &coef) is
  * pkd_get(p, P, &coef); setv[P](p, v, &stored) is pkd_put(p, P, v, 0, 0,
  * &stored); addv[P](p, delta, &stored) stores the PKD(P) at p plus delta (a

@@ -724,18 +724,31 @@ int mi_sem_pkd_get(const uint8_t *p, uint32_t prec, int64_t *coef) {
     return prec >= 1 && prec <= 18 && mi_sem_pkd_getv[prec](p, coef);
 }
 
-int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored) {
-    if (prec < 1 || prec > 18 || k > 18) return 0;
-    int64_t v;
-    switch (k) { /* constant divisors: a multiply instead of a divide instruction */
-#define PKD_DIV(n) case n: v = div10_64(z, n, rnd); break;
+/* z / 10^k, truncated or rounded half away; constant divisors, so that each is a
+ * multiply instead of a divide instruction. */
+static int64_t pkd_rescale(int64_t z, uint32_t k, int rnd) {
+    switch (k) {
+#define PKD_DIV(n) case n: return div10_64(z, n, rnd);
         PKD_DIV(1) PKD_DIV(2) PKD_DIV(3) PKD_DIV(4) PKD_DIV(5) PKD_DIV(6) PKD_DIV(7) PKD_DIV(8)
         PKD_DIV(9) PKD_DIV(10) PKD_DIV(11) PKD_DIV(12) PKD_DIV(13) PKD_DIV(14) PKD_DIV(15)
         PKD_DIV(16) PKD_DIV(17) PKD_DIV(18)
 #undef PKD_DIV
-    default: v = z; break;
+    default: return z;
     }
-    return mi_sem_pkd_setv[prec](p, v, stored);
+}
+
+int mi_sem_pkd_put(uint8_t *p, uint32_t prec, int64_t z, uint32_t k, int rnd, int64_t *stored) {
+    if (prec < 1 || prec > 18 || k > 18) return 0;
+    return mi_sem_pkd_setv[prec](p, pkd_rescale(z, k, rnd), stored);
+}
+
+int mi_sem_pkd_scale(int64_t z, uint32_t prec, uint32_t k, int rnd, int64_t *v) {
+    if (prec < 1 || prec > 18 || k > 18) return 0;
+    int64_t x = pkd_rescale(z, k, rnd);
+    uint64_t m = x < 0 ? -(uint64_t)x : (uint64_t)x;
+    if (m >= p10u(prec)) return 0;
+    *v = x;
+    return 1;
 }
 
 /* BIN op BIN -> BIN, the commonest shape of all (counters, indices): no

@@ -713,6 +713,7 @@ static void emit_insn_body(cg_ctx *c, uint32_t k, const char *file) {
         cg_printf(b, "L%u:;\n", k);
         cg_dcache_reset(c); /* reached from elsewhere too */
     }
+    cg_regs_before(c, in);
     switch (in->op) {
     case MI_OP_NOP:
         return;
@@ -832,6 +833,7 @@ static void cg_free(cg_ctx *c) {
     free(c->thash);
     free(c->target);
     free(c->parm_used);
+    free(c->reg);
     mi_layout_free(&c->l);
 }
 
@@ -864,6 +866,10 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     }
     mark_targets(&c);
     cg_dcache_reset(&c);
+    if (cg_regs_choose(&c) != 0) {
+        cg_free(&c);
+        return mi_diag_set(d, MI_E_NOMEM, "out of memory translating %s", name);
+    }
 
     /* #line names the source file when the template has one */
     char file[512];
@@ -880,6 +886,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
                                MI_TRANSLATE_MAX_C);
         }
     }
+    cg_regs_spill_all(&c);
     cg_put(&c.body, "return 0;\n");
     if (c.has_rtni) {
         /* RTNI: continue after the CALLI that pushed the return point (§8) */
@@ -887,13 +894,15 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
         for (uint32_t j = 0; j < t->ninsns; j++) {
             if (t->insns[j].op != MI_OP_CALLI) continue;
             if (j + 1 < t->ninsns) cg_printf(&c.body, "case %u: goto L%u;\n", j + 1, j + 1);
-            else cg_printf(&c.body, "case %u: return 0;\n", j + 1);
+            else cg_printf(&c.body, "case %u: %sreturn 0;\n", j + 1, c.nreg ? "spill_(rt, base, rv, rf); " : "");
         }
-        cg_put(&c.body, "default: return 0;\n}\n");
+        cg_printf(&c.body, "default: %sreturn 0;\n}\n", c.nreg ? "spill_(rt, base, rv, rf); " : "");
     }
 
     /* raise_: rt->raise finds the monitor (§10.2); handle_: go to its handler */
-    cg_put(&c.body, "raise_:\nif (ex == -2) return 2;\nh = rt->raise(inv, pc, ex > 0 ? ex : 0);\n");
+    cg_put(&c.body, "raise_:\n");
+    cg_regs_spill_all(&c); /* before a handler or the caller can see storage */
+    cg_put(&c.body, "if (ex == -2) return 2;\nh = rt->raise(inv, pc, ex > 0 ? ex : 0);\n");
     if (c.has_sigexc) cg_put(&c.body, "handle_:\n");
     int any = 0;
     for (uint32_t k = 0; k < t->ninsns; k++) {
@@ -908,6 +917,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     memset(&out, 0, sizeof out);
     cg_emit_prelude(&out, name, c.need);
     cg_put(&out, c.decl.p != NULL ? c.decl.p : "");
+    cg_regs_decl(&c, &out);
     if (c.ndconst > 0) {
         cg_printf(&out, "static const DU KD[%u] = {", c.ndconst);
         for (uint32_t i = 0; i < c.ndconst; i++) cg_printf(&out, "%s{KD%u}", i ? ", " : "", i);
@@ -930,6 +940,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
                     "double u, w, z; int c, ex; i32 h; u32 pc; DU du; FU fu; MARG g[%u];\n"
                     "if (rt->version != %u || rt->size < sizeof(RT)) return 3;\n",
               c.maxargs ? c.maxargs : 1u, MI_RT_VERSION);
+    if (c.nreg > 0) cg_printf(&out, "i64 rv[%u]; int rf[%u] = {0};\n", c.nreg, c.nreg);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");
     int oom = out.oom || c.body.oom || c.decl.oom;
     cg_free(&c);

@@ -20,6 +20,7 @@
  * SWAR code, compiled by the host compiler): measured, the same algorithm as
  * tcc-compiled C in the unit was 2.4x slower than the helper path it replaced,
  * every temporary of tcc's code making a round trip through memory. */
+#include <stdlib.h>
 #include <string.h>
 #include "codegen_int.h"
 
@@ -111,9 +112,20 @@ static void dcache_forget(cg_ctx *c, uint32_t obj) {
         if (c->dcache[i].obj != MI_NONE && overlaps(&c->l.objs[c->dcache[i].obj], w)) c->dcache[i].obj = MI_NONE;
 }
 
-/* An object whose coefficient may be kept: a PKD scalar in STATIC or AUTO. */
+/* An object whose coefficient may be kept: a PKD scalar in STATIC or AUTO
+ * (not a register: those are kept for the whole function, below). */
+static int pkd_scalar(const cg_ctx *c, uint32_t obj) {
+    const mi_objlayout *ol = &c->l.objs[obj];
+    return (ol->area == MI_AREA_STATIC || ol->area == MI_AREA_AUTO) && c->t->objs[obj].dim == 0 &&
+           fast_pkd(&c->t->objs[obj].type);
+}
+
+static int reg_of(const cg_ctx *c, const mi_operand *op) {
+    return op->kind == MI_O_OBJ && c->reg != NULL && c->reg[op->ref] != 0 ? c->reg[op->ref] - 1 : -1;
+}
+
 static int cacheable(const cg_ctx *c, const mi_operand *op) {
-    if (op->kind != MI_O_OBJ) return 0;
+    if (op->kind != MI_O_OBJ || reg_of(c, op) >= 0) return 0;
     const mi_objlayout *ol = &c->l.objs[op->ref];
     return (ol->area == MI_AREA_STATIC || ol->area == MI_AREA_AUTO) && c->t->objs[op->ref].dim == 0 &&
            fast_pkd(&c->t->objs[op->ref].type);
@@ -145,6 +157,202 @@ void cg_dcache_after(cg_ctx *c, const mi_insn *in) {
     }
 }
 
+/* ---- PKD registers --------------------------------------------------------------
+ *
+ * Up to CG_NREG packed scalars of STATIC or AUTO that no other object overlaps
+ * (no DEFINED on them, none under them) are kept as coefficients in rv[k] for
+ * the whole function, with a state rf[k]: 0, the bytes are the value (rv[k]
+ * unused); 1, rv[k] is the value and the bytes hold it too; 2, rv[k] is the
+ * value and the bytes are stale (the decimal path wrote only rv[k]). The state
+ * is a run-time one, so labels and loops need nothing: a loop that accumulates
+ * into a total decodes it once and writes its bytes once, when they can next
+ * be observed. That is:
+ *   - by an instruction other than the decimal path that names the object
+ *     (written back first; forgotten when it is a receiver there);
+ *   - at CALLX, SVC and SIGEXC (a callee or handler sees storage), at RTX and
+ *     the end of the function, and at raise_ (every exception, before a
+ *     monitor's handler or the caller sees storage): every register;
+ *   - through a parameter, which may be this program's own STATIC storage
+ *     (CALLX of itself): every STATIC register, before any instruction with an
+ *     operand in a parameter;
+ *   - by the helper call of the fallback path: its operands, written back.
+ * Nothing else can reach the bytes: space pointers never designate program
+ * storage (§5), and an operand's bytes lie inside its object (§3.1 checks). So
+ * the bytes are written with the same encoder and the same value as when the
+ * path stores eagerly, only later, and never observed in between. */
+
+/* The object of register k: its address (STATIC or AUTO, so a constant offset
+ * from base[area]) and precision. */
+static void reg_addr(cg_ctx *c, unsigned k, char *buf, size_t n) {
+    const mi_objlayout *ol = &c->l.objs[c->reg_obj[k]];
+    c->uses |= ol->area == MI_AREA_STATIC ? CG_USES_S : CG_USES_A;
+    cg_snprintf(buf, n, "(%s+%llu)", ol->area == MI_AREA_STATIC ? "S" : "A", (unsigned long long)ol->offset);
+}
+
+static unsigned reg_prec(const cg_ctx *c, unsigned k) { return c->t->objs[c->reg_obj[k]].type.size; }
+
+/* state 2 -> bytes written, state 1; then state := keep ? (1 or unchanged) : 0 */
+static void reg_writeback(cg_ctx *c, unsigned k, int keep) {
+    char a[64];
+    reg_addr(c, k, a, sizeof a);
+    if (keep)
+        cg_printf(&c->body, "if (rf[%u] == 2) {(void)rt->pkdsetv[%u](%s, rv[%u], &rv[%u]); rf[%u] = 1;}\n", k,
+                  reg_prec(c, k), a, k, k, k);
+    else
+        cg_printf(&c->body, "if (rf[%u] == 2) (void)rt->pkdsetv[%u](%s, rv[%u], &rv[%u]);\nrf[%u] = 0;\n", k,
+                  reg_prec(c, k), a, k, k, k);
+}
+
+void cg_regs_spill_all(cg_ctx *c) {
+    if (c->nreg > 0) cg_put(&c->body, "spill_(rt, base, rv, rf);\n");
+}
+
+/* Is operand i of in a receiver (a lower-case form letter, opcodes.def; a
+ * trailing * or + repeats the letter before it)? */
+static int is_receiver(const mi_insn *in, uint32_t i) {
+    const char *f = mi_opinfo_table[in->op].forms;
+    size_t n = strlen(f);
+    if (n > 0 && (f[n - 1] == '*' || f[n - 1] == '+')) {
+        n--;
+        if (i >= n && n > 0) i = (uint32_t)n - 1;
+    }
+    return i < n && f[i] >= 'a' && f[i] <= 'z';
+}
+
+void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in) {
+    if (c->nreg == 0) return;
+    for (uint32_t i = 0; i < in->nopnds; i++) {
+        int k = reg_of(c, &c->t->opnds[in->first + i]);
+        if (k >= 0) reg_writeback(c, (unsigned)k, !is_receiver(in, i));
+    }
+}
+
+static int in_parm(const cg_ctx *c, uint32_t obj) { return c->l.objs[obj].area == MI_AREA_PARM; }
+
+void cg_regs_before(cg_ctx *c, const mi_insn *in) {
+    if (c->nreg == 0) return;
+    switch (in->op) {
+    case MI_OP_CALLX: case MI_OP_SVC: case MI_OP_SIGEXC: case MI_OP_RTX:
+        cg_regs_spill_all(c);
+        return;
+    default:
+        break;
+    }
+    int arith = in->op == MI_OP_ADDN || in->op == MI_OP_SUBN || in->op == MI_OP_MULN ||
+                in->op == MI_OP_DIVN || in->op == MI_OP_REMN; /* cg_emit_arith decides */
+    int parm = 0;
+    for (uint32_t i = 0; i < in->nopnds; i++) {
+        const mi_operand *op = &c->t->opnds[in->first + i];
+        if (op->kind == MI_O_CONST || op->kind == MI_O_LABEL) continue;
+        parm |= in_parm(c, op->ref);
+        for (unsigned j = 0; j < 2; j++) { /* index, start, length: BIN or UBIN (§3.1) */
+            if ((op->kind == MI_O_ELEM && j > 0) || (op->kind != MI_O_ELEM && op->kind != MI_O_SUBSTR)) break;
+            if (op->sub[j].kind == MI_O_OBJ) parm |= in_parm(c, op->sub[j].ref);
+        }
+        int k = reg_of(c, op);
+        if (k >= 0 && !arith) reg_writeback(c, (unsigned)k, !is_receiver(in, i));
+    }
+    if (parm)
+        for (unsigned k = 0; k < c->nreg; k++)
+            if (c->l.objs[c->reg_obj[k]].area == MI_AREA_STATIC) reg_writeback(c, k, 0);
+}
+
+typedef struct reg_cand {
+    uint32_t obj, uses;
+} reg_cand;
+
+static int cand_cmp(const void *x, const void *y) {
+    const reg_cand *a = x, *b = y;
+    if (a->uses != b->uses) return a->uses > b->uses ? -1 : 1;
+    return a->obj < b->obj ? -1 : a->obj > b->obj;
+}
+
+static const mi_layout *g_sort_l; /* for off_cmp (qsort has no context argument) */
+static int off_cmp(const void *x, const void *y) {
+    const mi_objlayout *a = &g_sort_l->objs[*(const uint32_t *)x], *b = &g_sort_l->objs[*(const uint32_t *)y];
+    if (a->area != b->area) return a->area < b->area ? -1 : 1;
+    if (a->offset != b->offset) return a->offset < b->offset ? -1 : 1;
+    return *(const uint32_t *)x < *(const uint32_t *)y ? -1 : 1;
+}
+
+/* Does an object after by_off[pos] (sorted by area and offset) start inside it? */
+static int overlapped_after(const cg_ctx *c, const uint32_t *by_off, uint32_t n, uint32_t pos) {
+    const mi_objlayout *o = &c->l.objs[by_off[pos]];
+    for (uint32_t j = pos + 1; j < n; j++) {
+        const mi_objlayout *q = &c->l.objs[by_off[j]];
+        if (q->area != o->area || q->offset >= o->offset + o->size) break;
+        if (q->size > 0) return 1;
+    }
+    return 0;
+}
+
+int cg_regs_choose(cg_ctx *c) {
+    const mi_template *t = c->t;
+    uint32_t nobj = t->nobjs;
+    c->nreg = 0;
+    if (nobj == 0) return 0;
+    uint32_t *dec = calloc(nobj, sizeof *dec);
+    uint32_t *by_off = malloc(nobj * sizeof *by_off);
+    reg_cand *cand = malloc(nobj * sizeof *cand);
+    c->reg = calloc(nobj, 1);
+    if (dec == NULL || by_off == NULL || cand == NULL || c->reg == NULL) {
+        free(dec), free(by_off), free(cand);
+        return MI_E_NOMEM;
+    }
+    for (uint32_t k = 0; k < t->ninsns; k++) {
+        const mi_insn *in = &t->insns[k];
+        int d = in->op == MI_OP_ADDN || in->op == MI_OP_SUBN || in->op == MI_OP_MULN;
+        for (uint32_t i = 0; i < in->nopnds; i++) {
+            const mi_operand *op = &t->opnds[in->first + i];
+            if (op->kind == MI_O_OBJ && d) dec[op->ref]++;
+        }
+    }
+    uint32_t n = 0, nc = 0;
+    for (uint32_t o = 0; o < nobj; o++) {
+        uint8_t a = c->l.objs[o].area;
+        if (a == MI_AREA_STATIC || a == MI_AREA_AUTO) by_off[n++] = o;
+    }
+    g_sort_l = &c->l;
+    qsort(by_off, n, sizeof *by_off, off_cmp);
+    /* a candidate shares no byte with another object: none that starts
+     * before it reaches into it (end: the furthest end so far in the area), none
+     * starts inside it */
+    uint64_t end = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t o = by_off[j];
+        const mi_objlayout *ol = &c->l.objs[o];
+        if (j > 0 && c->l.objs[by_off[j - 1]].area != ol->area) end = 0;
+        int before = end > ol->offset;
+        if (ol->size > 0 && ol->offset + ol->size > end) end = ol->offset + ol->size;
+        if (before || !pkd_scalar(c, o) || dec[o] == 0) continue;
+        if (overlapped_after(c, by_off, n, j)) continue;
+        cand[nc].obj = o;
+        cand[nc++].uses = dec[o];
+    }
+    qsort(cand, nc, sizeof *cand, cand_cmp);
+    for (uint32_t j = 0; j < nc && c->nreg < CG_NREG; j++) {
+        c->reg_obj[c->nreg] = cand[j].obj;
+        c->reg[cand[j].obj] = (uint8_t)(++c->nreg);
+    }
+    free(dec), free(by_off), free(cand);
+    return 0;
+}
+
+/* The function that writes back and forgets every register (spill_), and the
+ * registers' declarations, for the unit's text. */
+void cg_regs_decl(cg_ctx *c, cg_buf *out) {
+    if (c->nreg == 0) return;
+    cg_put(out, "static void spill_(const RT *rt, u8 **base, i64 *rv, int *rf) {\n");
+    for (unsigned k = 0; k < c->nreg; k++) {
+        const mi_objlayout *ol = &c->l.objs[c->reg_obj[k]];
+        char a[64];
+        cg_snprintf(a, sizeof a, "(base[%u]+%llu)", (unsigned)ol->area, (unsigned long long)ol->offset);
+        cg_printf(out, "if (rf[%u] == 2) (void)rt->pkdsetv[%u](%s, rv[%u], &rv[%u]);\n", k, reg_prec(c, k), a, k,
+                  k);
+    }
+    cg_printf(out, "for (int k = 0; k < %u; k++) rf[k] = 0;\n}\n", c->nreg);
+}
+
 /* The source operand i (1, 2) as a coefficient: a forwarded dN, a decoded
  * variable (a or b, decoded in an opened "if (ok) {" block: bad data skips to
  * the helper) or an expression. force: always in the variable (MULN's guard
@@ -153,8 +361,21 @@ static int dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const
                     char *e, size_t en) {
     const char *var = i == 1 ? "a" : "b";
     const mi_operand *op = &c->t->opnds[in->first + (unsigned)i];
-    int slot = cacheable(c, op) ? dcache_find(c, op->ref) : -1;
-    if (slot >= 0) {
+    int slot = cacheable(c, op) ? dcache_find(c, op->ref) : -1, k = reg_of(c, op);
+    if (k >= 0) {
+        /* decoded once, then in rv[k] until the bytes are observed or written */
+        char a[64];
+        reg_addr(c, (unsigned)k, a, sizeof a);
+        cg_printf(&c->body, "if (rf[%d] == 0 && rt->pkdgetv[%u](%s, &rv[%d])) rf[%d] = 1;\nif (rf[%d]) {\n", k,
+                  sv->prec, a, k, k, k);
+        if (force) {
+            cg_printf(&c->body, "%s = rv[%d];\n", var, k);
+            cg_snprintf(e, en, "%s", var);
+        } else {
+            cg_snprintf(e, en, "rv[%d]", k);
+        }
+        return 1;
+    } else if (slot >= 0) {
         if (force) {
             cg_printf(&c->body, "%s = d%d;\n", var, slot);
             cg_snprintf(e, en, "%s", var);
@@ -187,10 +408,19 @@ static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int open) {
         cg_put(b, "\n");
     }
     cg_put(b, "if (!c) {\n");
-    cg_helper_arith(c, in, o);
     const mi_operand *rop = &c->t->opnds[in->first];
+    int rk = reg_of(c, rop);
+    /* the helper reads the operands' bytes; on an exception the receiver's
+     * bytes must hold its value before the instruction */
+    for (uint32_t i = 0; i < 3; i++) {
+        int k = reg_of(c, rop + i);
+        if (k >= 0 && (i == 0 || k != reg_of(c, rop)) && (i < 2 || k != reg_of(c, rop + 1)))
+            reg_writeback(c, (unsigned)k, 1);
+    }
+    cg_helper_arith(c, in, o);
     int keep = cacheable(c, rop);
     if (keep) cg_printf(b, "(void)rt->pkdgetv[%u](%s, &r);\n", o[0].type.size, o[0].addr);
+    if (rk >= 0) cg_printf(b, "rf[%d] = rt->pkdgetv[%u](%s, &rv[%d]);\n", rk, o[0].type.size, o[0].addr, rk);
     cg_put(b, "}\n");
     c->dc_done = 1;
     dcache_forget(c, rop->ref);
@@ -214,7 +444,7 @@ static int dec_inplace(cg_ctx *c, const mi_insn *in, const cg_opnd *o, const dsr
     const mi_operand *r = &c->t->opnds[in->first];
     int xi; /* the source that is the receiver */
     if (in->op != MI_OP_ADDN && in->op != MI_OP_SUBN) return 0;
-    if (r->kind != MI_O_OBJ && r->kind != MI_O_ELEM) return 0;
+    if ((r->kind != MI_O_OBJ && r->kind != MI_O_ELEM) || reg_of(c, r) >= 0) return 0;
     if (same_operand(r, r + 1)) xi = 1;
     else if (in->op == MI_OP_ADDN && same_operand(r, r + 2)) xi = 2;
     else return 0;
@@ -296,11 +526,24 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
             i128 lim = I64MAX / pk;
             cg_printf(b, "if (r <= %lldLL && r >= -%lldLL) {\n", (long long)lim, (long long)lim);
             open++;
+            bound = lim;
         }
         cg_printf(b, "r = r * %lldLL;\n", (long long)pk);
+        bound *= pk; /* |r| <= bound */
     }
-    if (down == 0) cg_printf(b, "c = rt->pkdsetv[%u](%s, r, &r);\n", pr, ro->addr);
-    else cg_printf(b, "c = rt->pkdput(%s, %u, r, %u, %d, &r);\n", ro->addr, pr, down, rnd);
+    int rk = reg_of(c, &c->t->opnds[in->first]);
+    if (rk >= 0 && down == 0) {
+        /* into the register only: the digit limit, unless the bound is below it */
+        if (bound >= p10(pr))
+            cg_printf(b, "if (r < %lldLL && r > -%lldLL) ", (long long)p10(pr), (long long)p10(pr));
+        cg_printf(b, "{rv[%d] = r; rf[%d] = 2; c = 1;}\n", rk, rk);
+    } else if (rk >= 0) {
+        cg_printf(b, "if ((c = rt->pkdscale(r, %u, %u, %d, &rv[%d])) != 0) rf[%d] = 2;\n", pr, down, rnd, rk, rk);
+    } else if (down == 0) {
+        cg_printf(b, "c = rt->pkdsetv[%u](%s, r, &r);\n", pr, ro->addr);
+    } else {
+        cg_printf(b, "c = rt->pkdput(%s, %u, r, %u, %d, &r);\n", ro->addr, pr, down, rnd);
+    }
     dec_tail(c, in, o, open);
     return 1;
 }

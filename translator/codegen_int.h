@@ -43,6 +43,10 @@ size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) __attribute__((for
 enum { CG_USES_S = 1, CG_USES_A = 2, CG_USES_K = 4 };
 enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_NEED_ARG = 16 };
 
+/* At most this many PKD registers per program (each costs a test at every
+ * spill-all point: calls, returns, exceptions). */
+#define CG_NREG 16
+
 /* An index value already loaded into x<slot> by this instruction. */
 typedef struct cg_xcache {
     int valid;
@@ -73,6 +77,11 @@ typedef struct cg_ctx {
      * (codegen_dec.c); obj MI_NONE: a free slot. */
     struct { uint32_t obj; } dcache[4];
     unsigned dnext;        /* the dcache slot to use next */
+    /* PKD scalars kept in C locals for the whole function (codegen_dec.c): reg[obj]
+     * is 1 + the register (v<r>, state f<r>) of object obj, 0 for none. */
+    uint8_t *reg;
+    uint32_t nreg;
+    uint32_t reg_obj[CG_NREG];
     int dc_done;           /* the current instruction updated dcache itself */
     int named;             /* a #line has given the file name */
     char rbuf[4][48];      /* cg_r's results */
@@ -156,6 +165,17 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
  * account for what instruction in may have written (after emitting it). */
 void cg_dcache_reset(cg_ctx *c);
 void cg_dcache_after(cg_ctx *c, const mi_insn *in);
+/* PKD registers (codegen_dec.c): choose them (after the layout; 0 or
+ * MI_E_NOMEM), write back what instruction in may observe and forget what it
+ * may write (emitted before it, after its label), write back every register's
+ * operands before a helper call on instruction in's bytes, write back and
+ * forget every register (before calls, returns and exception handling). */
+int cg_regs_choose(cg_ctx *c);
+void cg_regs_before(cg_ctx *c, const mi_insn *in);
+void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in);
+void cg_regs_spill_all(cg_ctx *c);
+/* spill_ (the function behind cg_regs_spill_all), into the unit's text. */
+void cg_regs_decl(cg_ctx *c, cg_buf *out);
 /* CMPN (branch) and CMPNI (indicator). */
 void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 /* The C condition for compare result variable cv (-1, 0, 1, 2) under cond. */

@@ -531,6 +531,26 @@ static void test_bitwise(void **state) {
 
 /* ---- forwarding between instructions ------------------------------------------- */
 
+/* Runs g's program interpreted and translated; 1 (after printing both) unless
+ * both ran and printed the same bytes. Frees g's text. */
+static int differs(const char *what, int prog, gen *g) {
+    char *o1 = NULL, *o2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    mi_translate_stats st = {0};
+    mi_status s1 = run_text(g->text, g->n, 0, &o1, &n1, NULL);
+    mi_status s2 = run_text(g->text, g->n, 1, &o2, &n2, &st);
+    int bad = s1 != MI_OK || s2 != MI_OK || st.translated != 1 || n1 != n2 || memcmp(o1, o2, n1) != 0;
+    if (bad) {
+        fprintf(stderr, "%s program %d differs (interpreted %zu bytes, translated %zu):\n%s\n", what, prog, n1, n2,
+                g->text);
+        fprintf(stderr, "interpreted: %.*s\ntranslated: %.*s\n", (int)n1, o1 ? o1 : "", (int)n2, o2 ? o2 : "");
+    }
+    free(o1);
+    free(o2);
+    free(g->text);
+    return bad;
+}
+
 /* Straight-line sequences of packed decimal instructions (one basic block, where
  * translated code keeps coefficients in locals, codegen_dec.c) with writes
  * through overlays in between - CPYBLA of a CHAR overlay, ADDN on a BIN(1)
@@ -586,19 +606,61 @@ static void test_forwarding(void **state) {
         emit(&g, "SEND: NOP\nOUT: ");
         for (int i = 0; i < NP; i++) emit(&g, "    SVC 1, C%d\n", i);
         emit(&g, "    RTX\nH:  RTVEXC EID, EDATA, EN\n    SVC 1, EID\n    B OUT\n");
-        char *o1 = NULL, *o2 = NULL;
-        size_t n1 = 0, n2 = 0;
-        mi_translate_stats st = {0};
-        mi_status s1 = run_text(g.text, g.n, 0, &o1, &n1, NULL);
-        mi_status s2 = run_text(g.text, g.n, 1, &o2, &n2, &st);
-        if (s1 != MI_OK || s2 != MI_OK || st.translated != 1 || n1 != n2 || memcmp(o1, o2, n1) != 0) {
-            fprintf(stderr, "forwarding program %d differs (interpreted %zu bytes, translated %zu):\n%s\n", prog,
-                    n1, n2, g.text);
-            bad++;
+        bad += differs("forwarding", prog, &g);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* ---- packed registers across blocks ---------------------------------------------- */
+
+/* Programs whose packed scalars have no overlays, so that translated code keeps
+ * them in registers for the whole function (codegen_dec.c): a loop run three
+ * times over blocks joined by forward branches (CMPN on the registers
+ * themselves), with the decimal path, helper-only instructions on them (DIVN,
+ * REMN, NEGN, CPYNV, CVTNC and SVC in the middle) and exceptions (size,
+ * division by zero) caught by a monitor whose handler prints every value.
+ * Interpreted and translated runs must print the same bytes. */
+static void test_registers(void **state) {
+    (void)state;
+    if (!mi_tcc_available()) skip();
+    g_state = base_seed() ^ UINT64_C(0xA5A5F00D);
+    static const char *const kons[] = {"1", "-3", "12.5", "0.07", "-0.004", "250", "9.99", "0", "2"};
+    static const char *const ops[] = {"ADDN", "SUBN", "MULN", "ADDN.R", "MULN.R", "SUBN.R"};
+    static const char *const conds[] = {"HI", "LO", "EQ", "NE", "NH", "NL"};
+    int bad = 0;
+    for (int prog = 0; prog < 80; prog++) {
+        gen g = {NULL, 0, 0};
+        enum { NP = 5 };
+        for (int i = 0; i < NP; i++) {
+            char tt[32];
+            type_text(&T_PKDF[rnd(N_OF(T_PKDF))], tt, sizeof tt);
+            emit(&g, "DCL P%d %s%s\n", i, tt, rnd(3) == 0 ? " AUTO" : "");
         }
-        free(o1);
-        free(o2);
-        free(g.text);
+        emit(&g, "DCL I BIN(4)\nDCL T CHAR(40)\nDCL EID CHAR(7)\nDCL EDATA CHAR(1)\nDCL EN BIN(4)\n"
+                 "        MONITOR *ALL, S0, SEND, H\n");
+        emit(&g, "S0: CPYNV I, 0\n");
+        for (int i = 0; i < NP; i++) emit(&g, "    CPYNV P%d, %s\n", i, kons[rnd(N_OF(kons))]);
+        emit(&g, "TOP: NOP\n");
+        int n = 20 + (int)rnd(25);
+        for (int k = 0; k < n; k++) {
+            int i = (int)rnd(NP), j = (int)rnd(NP), m = (int)rnd(NP);
+            char y[16];
+            if (rnd(3) == 0) snprintf(y, sizeof y, "%s", kons[rnd(N_OF(kons))]);
+            else snprintf(y, sizeof y, "P%d", m);
+            emit(&g, "B%d: ", k);
+            switch (rnd(16)) {
+            case 0: emit(&g, "CMPN.%s P%d, %s, B%d\n", conds[rnd(6)], i, y, k + 1 + (int)rnd((unsigned)(n - k))); break;
+            case 1: emit(&g, "%s P%d, P%d, %s\n", rnd(2) ? "DIVN" : "REMN", i, j, y); break;
+            case 2: emit(&g, "%s P%d, P%d\n", rnd(2) ? "NEGN" : "CPYNV", i, j); break;
+            case 3: emit(&g, "CVTNC T, P%d\n    SVC 1, T\n", i); break;
+            case 4: emit(&g, "%s P%d, P%d, %s\n", ops[rnd(N_OF(ops))], i, i, y); break; /* in place */
+            default: emit(&g, "%s P%d, P%d, %s\n", ops[rnd(N_OF(ops))], i, j, y); break;
+            }
+        }
+        emit(&g, "B%d: ADDN I, I, 1\n    CMPN.LO I, 3, TOP\nSEND: NOP\nOUT: ", n);
+        for (int i = 0; i < NP; i++) emit(&g, "    CVTNC T, P%d\n    SVC 1, T\n", i);
+        emit(&g, "    RTX\nH:  RTVEXC EID, EDATA, EN\n    SVC 1, EID\n    B OUT\n");
+        bad += differs("register", prog, &g);
     }
     assert_int_equal(bad, 0);
 }
@@ -688,6 +750,7 @@ int main(void) {
         cmocka_unit_test(test_compare),
         cmocka_unit_test(test_bitwise),
         cmocka_unit_test(test_forwarding),
+        cmocka_unit_test(test_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

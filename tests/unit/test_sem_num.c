@@ -611,6 +611,59 @@ static void test_pkd_get_put(void **state) {
     }
 }
 
+/* addv[P](p, delta) against getv + a checked binary sum + setv (each tested
+ * above), for every precision 1..18: both signs, every sign nibble (A-F), zero
+ * results, sums just over the precision, deltas of 10^P and more (whose sum may
+ * still fit), and bad data; where it refuses, the bytes are unchanged. */
+static void test_pkd_add(void **state) {
+    (void)state;
+    uint8_t buf[16], want[16];
+    uint64_t st = UINT64_C(0x9E3779B97F4A7C15);
+    static const uint8_t plus[] = {0xA, 0xC, 0xE, 0xF}, minus[] = {0xB, 0xD};
+    long refused = 0, added = 0;
+    for (unsigned prec = 1; prec <= 18; prec++) {
+        uint64_t lim = 1;
+        for (unsigned i = 0; i < prec; i++) lim *= 10;
+        unsigned nb = prec / 2 + 1;
+        for (int n = 0; n < 6000; n++) {
+            st ^= st >> 12; st ^= st << 25; st ^= st >> 27;
+            uint64_t r1 = st * UINT64_C(2685821657736338717);
+            st ^= st >> 12; st ^= st << 25; st ^= st >> 27;
+            uint64_t r2 = st * UINT64_C(2685821657736338717);
+            uint64_t xm = r1 % lim, dm = r2 % lim;
+            switch (n % 8) {
+            case 0: dm = xm; break;                          /* x - x: zero */
+            case 1: xm = lim - 1 - (r1 >> 60); break;        /* near the top: sums overflow */
+            case 2: dm = lim + (r2 % 3); break;              /* |delta| >= 10^P */
+            case 3: xm %= 100; dm %= 1000; break;
+            case 4: dm = r2 % (lim < 1000 ? lim : 1000); break;
+            default: break;
+            }
+            int xneg = (r1 >> 63) != 0;
+            int64_t x = xneg ? -(int64_t)xm : (int64_t)xm;
+            int64_t d = (r2 >> 63) ? -(int64_t)dm : (int64_t)dm;
+            int64_t v;
+            assert_int_equal(mi_sem_pkd_setv[prec](buf, x, &v), 1);
+            /* any sign nibble of the value's sign (a zero may be negative) */
+            uint8_t sg = xneg ? minus[(r1 >> 41) & 1] : plus[(r1 >> 41) % 4];
+            buf[nb - 1] = (uint8_t)((buf[nb - 1] & 0xF0) | sg);
+            if (n % 97 == 5) buf[0] = (uint8_t)(buf[0] | 0xA0); /* a bad digit, or pad nibble */
+            memcpy(want, buf, nb);
+            int64_t cur, z = 0;
+            int ok = mi_sem_pkd_getv[prec](buf, &cur) && !__builtin_add_overflow(cur, d, &z) &&
+                     (z < 0 ? -(uint64_t)z : (uint64_t)z) < lim;
+            if (ok) assert_int_equal(mi_sem_pkd_setv[prec](want, z, &v), 1);
+            int64_t stored = 12345;
+            int got = mi_sem_pkd_addv[prec](buf, d, &stored);
+            assert_int_equal(got, ok);
+            assert_memory_equal(buf, want, nb);
+            if (ok) assert_true(stored == z);
+            if (ok) added++; else refused++;
+        }
+    }
+    assert_true(added > 50000 && refused > 5000); /* both outcomes were exercised */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arith_table),
@@ -623,6 +676,7 @@ int main(void) {
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_dec64),
         cmocka_unit_test(test_pkd_get_put),
+        cmocka_unit_test(test_pkd_add),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

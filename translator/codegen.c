@@ -409,6 +409,7 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
                 v = 1;
             }
             fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(v - 1) * es);
+            cg_snprintf(o->idx, sizeof o->idx, "%lld", (long long)v);
             return;
         }
         /* 1 <= x <= dim as one unsigned compare (x - 1 wraps below 0 for x < 1):
@@ -416,6 +417,7 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
         cg_printf(&c->body, "if ((u64)%s - 1 >= %uu) %s\n", xv, ob->dim, cg_r(c, MI_EXC_MCH0603));
         c->xcache[slot] = (cg_xcache){1, ix->ref, ob->dim};
     elem_addr:;
+        cg_snprintf(o->idx, sizeof o->idx, "%s", xv);
         /* (x - 1) * es + off, written so that no intermediate pointer precedes
          * the object */
         int64_t bias = (int64_t)off - (int64_t)es;
@@ -834,6 +836,7 @@ static void cg_free(cg_ctx *c) {
     free(c->target);
     free(c->parm_used);
     free(c->reg);
+    free(c->arr);
     mi_layout_free(&c->l);
 }
 
@@ -941,6 +944,8 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
                     "if (rt->version != %u || rt->size < sizeof(RT)) return 3;\n",
               c.maxargs ? c.maxargs : 1u, MI_RT_VERSION);
     if (c.nreg > 0) cg_printf(&out, "i64 rv[%u]; int rf[%u] = {0};\n", c.nreg, c.nreg);
+    if (c.narr > 0)
+        cg_printf(&out, "i64 av[%u]; u64 afw[%u] = {0}; u8 *af = (u8 *)afw; int k_;\n", c.nshadow, c.nshadow / 8);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");
     int oom = out.oom || c.body.oom || c.decl.oom;
     cg_free(&c);

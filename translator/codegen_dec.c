@@ -124,6 +124,54 @@ static int reg_of(const cg_ctx *c, const mi_operand *op) {
     return op->kind == MI_O_OBJ && c->reg != NULL && c->reg[op->ref] != 0 ? c->reg[op->ref] - 1 : -1;
 }
 
+/* ---- shadowed PKD arrays ----------------------------------------------------------
+ *
+ * Up to CG_NARR arrays of PKD elements (at most 18 digits) of STATIC or AUTO that
+ * no other object overlaps, CG_NSHADOW elements in all, keep each element's
+ * coefficient in av[] once the decimal path has decoded or stored it, valid
+ * while its flag byte af[] is 1. Unlike a register, the bytes are always
+ * written too (write-through: nothing needs writing back at calls, an element
+ * table can be large), so a shadow only saves the decode; it is forgotten when
+ * anything other than the decimal path may write the bytes:
+ *   - an instruction (not the decimal path) with the array, or one of its
+ *     elements, as a receiver: that array, before it; the helper call of the
+ *     fallback path or of ADDN..REMN off the decimal path: after it;
+ *   - CALLX, SVC, SIGEXC and raise_ (a callee, service or handler may write
+ *     storage: a CALLX of this program its STATIC storage): every array;
+ *   - an instruction with an operand in a parameter (which may be this
+ *     program's own storage): every array before it, and it uses none.
+ * The flags start at 0 on every invocation (the bytes may have changed since). */
+
+static int shadow_of(const cg_ctx *c, const mi_operand *op) {
+    return op->kind == MI_O_ELEM && c->arr != NULL && c->arr[op->ref] != 0 && !c->shadow_off
+               ? c->arr[op->ref] - 1
+               : -1;
+}
+
+/* "av[E]"'s E for operand o of array j: its element's slot. */
+static void shadow_slot(const cg_ctx *c, int j, const cg_opnd *o, char *buf, size_t n) {
+    char *end;
+    long long v = strtoll(o->idx, &end, 10);
+    if (end != o->idx && *end == '\0') cg_snprintf(buf, n, "%lld", (long long)c->arr_base[j] + v - 1);
+    else cg_snprintf(buf, n, "%s+%lld", o->idx, (long long)c->arr_base[j] - 1);
+}
+
+static void shadow_forget(cg_ctx *c, unsigned j) {
+    uint32_t dim = c->t->objs[c->arr_obj[j]].dim;
+    cg_printf(&c->body, "for (k_ = %u; k_ < %u; k_++) afw[k_] = 0;\n", c->arr_base[j] / 8,
+              (c->arr_base[j] + dim + 7) / 8);
+}
+
+void cg_shadow_forget_all(cg_ctx *c) {
+    if (c->narr > 0) cg_printf(&c->body, "for (k_ = 0; k_ < %u; k_++) afw[k_] = 0;\n", c->nshadow / 8);
+}
+
+void cg_shadow_forget_receiver(cg_ctx *c, const mi_insn *in) {
+    const mi_operand *r = &c->t->opnds[in->first];
+    if ((r->kind == MI_O_OBJ || r->kind == MI_O_ELEM) && c->arr != NULL && c->arr[r->ref] != 0)
+        shadow_forget(c, c->arr[r->ref] - 1u);
+}
+
 static int cacheable(const cg_ctx *c, const mi_operand *op) {
     if (op->kind != MI_O_OBJ || reg_of(c, op) >= 0) return 0;
     const mi_objlayout *ol = &c->l.objs[op->ref];
@@ -230,10 +278,12 @@ void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in) {
 static int in_parm(const cg_ctx *c, uint32_t obj) { return c->l.objs[obj].area == MI_AREA_PARM; }
 
 void cg_regs_before(cg_ctx *c, const mi_insn *in) {
-    if (c->nreg == 0) return;
+    c->shadow_off = 0;
+    if (c->nreg == 0 && c->narr == 0) return;
     switch (in->op) {
     case MI_OP_CALLX: case MI_OP_SVC: case MI_OP_SIGEXC: case MI_OP_RTX:
         cg_regs_spill_all(c);
+        cg_shadow_forget_all(c);
         return;
     default:
         break;
@@ -251,10 +301,17 @@ void cg_regs_before(cg_ctx *c, const mi_insn *in) {
         }
         int k = reg_of(c, op);
         if (k >= 0 && !arith) reg_writeback(c, (unsigned)k, !is_receiver(in, i));
+        /* ADDN..REMN into an element: the decimal path keeps its shadow, the
+         * helper path forgets it (cg_shadow_forget_receiver) */
+        if (c->arr != NULL && c->arr[op->ref] != 0 && is_receiver(in, i) && !(arith && op->kind == MI_O_ELEM))
+            shadow_forget(c, c->arr[op->ref] - 1u);
     }
-    if (parm)
+    if (parm) {
         for (unsigned k = 0; k < c->nreg; k++)
             if (c->l.objs[c->reg_obj[k]].area == MI_AREA_STATIC) reg_writeback(c, k, 0);
+        cg_shadow_forget_all(c);
+        c->shadow_off = 1;
+    }
 }
 
 typedef struct reg_cand {
@@ -293,10 +350,11 @@ int cg_regs_choose(cg_ctx *c) {
     if (nobj == 0) return 0;
     uint32_t *dec = calloc(nobj, sizeof *dec);
     uint32_t *by_off = malloc(nobj * sizeof *by_off);
-    reg_cand *cand = malloc(nobj * sizeof *cand);
+    reg_cand *cand = malloc(nobj * sizeof *cand), *acand = malloc(nobj * sizeof *acand);
     c->reg = calloc(nobj, 1);
-    if (dec == NULL || by_off == NULL || cand == NULL || c->reg == NULL) {
-        free(dec), free(by_off), free(cand);
+    c->arr = calloc(nobj, 1);
+    if (dec == NULL || by_off == NULL || cand == NULL || acand == NULL || c->reg == NULL || c->arr == NULL) {
+        free(dec), free(by_off), free(cand), free(acand);
         return MI_E_NOMEM;
     }
     for (uint32_t k = 0; k < t->ninsns; k++) {
@@ -304,10 +362,10 @@ int cg_regs_choose(cg_ctx *c) {
         int d = in->op == MI_OP_ADDN || in->op == MI_OP_SUBN || in->op == MI_OP_MULN;
         for (uint32_t i = 0; i < in->nopnds; i++) {
             const mi_operand *op = &t->opnds[in->first + i];
-            if (op->kind == MI_O_OBJ && d) dec[op->ref]++;
+            if ((op->kind == MI_O_OBJ || op->kind == MI_O_ELEM) && d) dec[op->ref]++;
         }
     }
-    uint32_t n = 0, nc = 0;
+    uint32_t n = 0, nc = 0, na = 0;
     for (uint32_t o = 0; o < nobj; o++) {
         uint8_t a = c->l.objs[o].area;
         if (a == MI_AREA_STATIC || a == MI_AREA_AUTO) by_off[n++] = o;
@@ -324,17 +382,31 @@ int cg_regs_choose(cg_ctx *c) {
         if (j > 0 && c->l.objs[by_off[j - 1]].area != ol->area) end = 0;
         int before = end > ol->offset;
         if (ol->size > 0 && ol->offset + ol->size > end) end = ol->offset + ol->size;
-        if (before || !pkd_scalar(c, o) || dec[o] == 0) continue;
-        if (overlapped_after(c, by_off, n, j)) continue;
-        cand[nc].obj = o;
-        cand[nc++].uses = dec[o];
+        if (before || dec[o] == 0 || overlapped_after(c, by_off, n, j)) continue;
+        const mi_object *ob = &t->objs[o];
+        if (pkd_scalar(c, o)) {
+            cand[nc].obj = o;
+            cand[nc++].uses = dec[o];
+        } else if (ob->dim > 0 && ob->dim <= CG_NSHADOW && fast_pkd(&ob->type)) {
+            acand[na].obj = o;
+            acand[na++].uses = dec[o];
+        }
     }
     qsort(cand, nc, sizeof *cand, cand_cmp);
     for (uint32_t j = 0; j < nc && c->nreg < CG_NREG; j++) {
         c->reg_obj[c->nreg] = cand[j].obj;
         c->reg[cand[j].obj] = (uint8_t)(++c->nreg);
     }
-    free(dec), free(by_off), free(cand);
+    qsort(acand, na, sizeof *acand, cand_cmp);
+    for (uint32_t j = 0; j < na && c->narr < CG_NARR; j++) {
+        uint32_t dim = t->objs[acand[j].obj].dim, room = (dim + 7u) & ~7u;
+        if (c->nshadow + room > CG_NSHADOW) continue;
+        c->arr_obj[c->narr] = acand[j].obj;
+        c->arr_base[c->narr] = c->nshadow;
+        c->nshadow += room;
+        c->arr[acand[j].obj] = (uint8_t)(++c->narr);
+    }
+    free(dec), free(by_off), free(cand), free(acand);
     return 0;
 }
 
@@ -373,6 +445,18 @@ static int dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const
             cg_snprintf(e, en, "%s", var);
         } else {
             cg_snprintf(e, en, "rv[%d]", k);
+        }
+        return 1;
+    } else if (shadow_of(c, op) >= 0) {
+        char e2[64];
+        shadow_slot(c, shadow_of(c, op), &o[i], e2, sizeof e2);
+        cg_printf(&c->body, "if (af[%s] || (af[%s] = (u8)rt->pkdgetv[%u](%s, &av[%s]))) {\n", e2, e2, sv->prec,
+                  o[i].addr, e2);
+        if (force) {
+            cg_printf(&c->body, "%s = av[%s];\n", var, e2);
+            cg_snprintf(e, en, "%s", var);
+        } else {
+            cg_snprintf(e, en, "av[%s]", e2);
         }
         return 1;
     } else if (slot >= 0) {
@@ -418,6 +502,12 @@ static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int open) {
             reg_writeback(c, (unsigned)k, 1);
     }
     cg_helper_arith(c, in, o);
+    int sk = shadow_of(c, rop);
+    if (sk >= 0) {
+        char e2[64];
+        shadow_slot(c, sk, &o[0], e2, sizeof e2);
+        cg_printf(b, "af[%s] = 0;\n", e2);
+    }
     int keep = cacheable(c, rop);
     if (keep) cg_printf(b, "(void)rt->pkdgetv[%u](%s, &r);\n", o[0].type.size, o[0].addr);
     if (rk >= 0) cg_printf(b, "rf[%d] = rt->pkdgetv[%u](%s, &rv[%d]);\n", rk, o[0].type.size, o[0].addr, rk);
@@ -444,7 +534,7 @@ static int dec_inplace(cg_ctx *c, const mi_insn *in, const cg_opnd *o, const dsr
     const mi_operand *r = &c->t->opnds[in->first];
     int xi; /* the source that is the receiver */
     if (in->op != MI_OP_ADDN && in->op != MI_OP_SUBN) return 0;
-    if ((r->kind != MI_O_OBJ && r->kind != MI_O_ELEM) || reg_of(c, r) >= 0) return 0;
+    if ((r->kind != MI_O_OBJ && r->kind != MI_O_ELEM) || reg_of(c, r) >= 0 || shadow_of(c, r) >= 0) return 0;
     if (same_operand(r, r + 1)) xi = 1;
     else if (in->op == MI_OP_ADDN && same_operand(r, r + 2)) xi = 2;
     else return 0;
@@ -539,6 +629,12 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         cg_printf(b, "{rv[%d] = r; rf[%d] = 2; c = 1;}\n", rk, rk);
     } else if (rk >= 0) {
         cg_printf(b, "if ((c = rt->pkdscale(r, %u, %u, %d, &rv[%d])) != 0) rf[%d] = 2;\n", pr, down, rnd, rk, rk);
+    } else if (shadow_of(c, &c->t->opnds[in->first]) >= 0) {
+        /* the bytes and the shadow */
+        char e2[64];
+        shadow_slot(c, shadow_of(c, &c->t->opnds[in->first]), ro, e2, sizeof e2);
+        if (down == 0) cg_printf(b, "if ((c = rt->pkdsetv[%u](%s, r, &av[%s])) != 0) af[%s] = 1;\n", pr, ro->addr, e2, e2);
+        else cg_printf(b, "if ((c = rt->pkdput(%s, %u, r, %u, %d, &av[%s])) != 0) af[%s] = 1;\n", ro->addr, pr, down, rnd, e2, e2);
     } else if (down == 0) {
         cg_printf(b, "c = rt->pkdsetv[%u](%s, r, &r);\n", pr, ro->addr);
     } else {

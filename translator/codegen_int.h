@@ -46,6 +46,10 @@ enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_N
 /* At most this many PKD registers per program (each costs a test at every
  * spill-all point: calls, returns, exceptions). */
 #define CG_NREG 16
+/* PKD arrays shadowed by coefficients (codegen_dec.c): at most this many, with
+ * at most CG_NSHADOW elements in all (each array's flags start 8-aligned). */
+#define CG_NARR 8
+#define CG_NSHADOW 256
 
 /* An index value already loaded into x<slot> by this instruction. */
 typedef struct cg_xcache {
@@ -82,6 +86,14 @@ typedef struct cg_ctx {
     uint8_t *reg;
     uint32_t nreg;
     uint32_t reg_obj[CG_NREG];
+    /* PKD arrays whose elements' coefficients are shadowed in av[] (valid where
+     * the flag byte af[] is 1): arr[obj] is 1 + the array's number, arr_base its
+     * first element in av/af; shadow_off: this instruction names a parameter,
+     * so it uses no shadow (all were forgotten before it). */
+    uint8_t *arr;
+    uint32_t narr, nshadow;
+    uint32_t arr_obj[CG_NARR], arr_base[CG_NARR];
+    int shadow_off;
     int dc_done;           /* the current instruction updated dcache itself */
     int named;             /* a #line has given the file name */
     char rbuf[4][48];      /* cg_r's results */
@@ -98,6 +110,7 @@ typedef struct cg_opnd {
     uint32_t label;        /* MI_O_LABEL: target instruction index */
     char addr[96];
     char len[24];
+    char idx[24];          /* MI_O_ELEM: the C expression of its (checked, 1-based) index */
     int len_known;         /* len is the constant lenv */
     uint32_t lenv;
     int has_imm;           /* an integer constant whose value fits int64 */
@@ -161,6 +174,10 @@ void cg_helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
  * helper call as its fallback; 0 (nothing emitted) when the operands do not
  * qualify. */
 int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
+/* The helper path of ADDN..REMN wrote its receiver: forget that element's shadow. */
+void cg_shadow_forget_receiver(cg_ctx *c, const mi_insn *in);
+/* Every shadow forgotten (at calls, exceptions). */
+void cg_shadow_forget_all(cg_ctx *c);
 /* The forwarding of decimal coefficients: forget every one (at a label), and
  * account for what instruction in may have written (after emitting it). */
 void cg_dcache_reset(cg_ctx *c);

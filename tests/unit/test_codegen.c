@@ -613,8 +613,18 @@ static void test_forwarding(void **state) {
 
 /* ---- packed registers across blocks ---------------------------------------------- */
 
+/* A packed operand of test_registers: a scalar P<i> (a register candidate) or
+ * an element of the array Q (a shadow candidate), by constant or by J. */
+static void operand_name(char *buf, size_t n, int np) {
+    unsigned w = (unsigned)rnd(8);
+    if (w < 5) snprintf(buf, n, "P%d", (int)rnd((unsigned)np));
+    else if (w < 7) snprintf(buf, n, "Q(%d)", 1 + (int)rnd(3));
+    else snprintf(buf, n, "Q(J)");
+}
+
 /* Programs whose packed scalars have no overlays, so that translated code keeps
- * them in registers for the whole function (codegen_dec.c): a loop run three
+ * them in registers for the whole function, and an array Q whose elements it
+ * shadows (codegen_dec.c), indexed by constants and by J: a loop run three
  * times over blocks joined by forward branches (CMPN on the registers
  * themselves), with the decimal path, helper-only instructions on them (DIVN,
  * REMN, NEGN, CPYNV, CVTNC and SVC in the middle) and exceptions (size,
@@ -636,29 +646,36 @@ static void test_registers(void **state) {
             type_text(&T_PKDF[rnd(N_OF(T_PKDF))], tt, sizeof tt);
             emit(&g, "DCL P%d %s%s\n", i, tt, rnd(3) == 0 ? " AUTO" : "");
         }
+        char qt[32];
+        type_text(&T_PKDF[rnd(N_OF(T_PKDF))], qt, sizeof qt);
+        emit(&g, "DCL Q %s DIM(3)%s\nDCL J BIN(4) INIT(2)\n", qt, rnd(3) == 0 ? " AUTO" : "");
         emit(&g, "DCL I BIN(4)\nDCL T CHAR(40)\nDCL EID CHAR(7)\nDCL EDATA CHAR(1)\nDCL EN BIN(4)\n"
                  "        MONITOR *ALL, S0, SEND, H\n");
         emit(&g, "S0: CPYNV I, 0\n");
         for (int i = 0; i < NP; i++) emit(&g, "    CPYNV P%d, %s\n", i, kons[rnd(N_OF(kons))]);
+        for (int i = 1; i <= 3; i++) emit(&g, "    CPYNV Q(%d), %s\n", i, kons[rnd(N_OF(kons))]);
         emit(&g, "TOP: NOP\n");
         int n = 20 + (int)rnd(25);
         for (int k = 0; k < n; k++) {
-            int i = (int)rnd(NP), j = (int)rnd(NP), m = (int)rnd(NP);
-            char y[16];
+            char y[16], pi[8], pj[8];
+            operand_name(pi, sizeof pi, NP);
+            operand_name(pj, sizeof pj, NP);
             if (rnd(3) == 0) snprintf(y, sizeof y, "%s", kons[rnd(N_OF(kons))]);
-            else snprintf(y, sizeof y, "P%d", m);
+            else operand_name(y, sizeof y, NP);
             emit(&g, "B%d: ", k);
-            switch (rnd(16)) {
-            case 0: emit(&g, "CMPN.%s P%d, %s, B%d\n", conds[rnd(6)], i, y, k + 1 + (int)rnd((unsigned)(n - k))); break;
-            case 1: emit(&g, "%s P%d, P%d, %s\n", rnd(2) ? "DIVN" : "REMN", i, j, y); break;
-            case 2: emit(&g, "%s P%d, P%d\n", rnd(2) ? "NEGN" : "CPYNV", i, j); break;
-            case 3: emit(&g, "CVTNC T, P%d\n    SVC 1, T\n", i); break;
-            case 4: emit(&g, "%s P%d, P%d, %s\n", ops[rnd(N_OF(ops))], i, i, y); break; /* in place */
-            default: emit(&g, "%s P%d, P%d, %s\n", ops[rnd(N_OF(ops))], i, j, y); break;
+            switch (rnd(17)) {
+            case 0: emit(&g, "CMPN.%s %s, %s, B%d\n", conds[rnd(6)], pi, y, k + 1 + (int)rnd((unsigned)(n - k))); break;
+            case 1: emit(&g, "%s %s, %s, %s\n", rnd(2) ? "DIVN" : "REMN", pi, pj, y); break;
+            case 2: emit(&g, "%s %s, %s\n", rnd(2) ? "NEGN" : "CPYNV", pi, pj); break;
+            case 3: emit(&g, "CVTNC T, %s\n    SVC 1, T\n", pi); break;
+            case 4: emit(&g, "%s %s, %s, %s\n", ops[rnd(N_OF(ops))], pi, pi, y); break; /* in place */
+            case 5: emit(&g, "REMN J, I, 3\n    ADDN J, J, 1\n"); break; /* Q(J) moves */
+            default: emit(&g, "%s %s, %s, %s\n", ops[rnd(N_OF(ops))], pi, pj, y); break;
             }
         }
         emit(&g, "B%d: ADDN I, I, 1\n    CMPN.LO I, 3, TOP\nSEND: NOP\nOUT: ", n);
         for (int i = 0; i < NP; i++) emit(&g, "    CVTNC T, P%d\n    SVC 1, T\n", i);
+        for (int i = 1; i <= 3; i++) emit(&g, "    CVTNC T, Q(%d)\n    SVC 1, T\n", i);
         emit(&g, "    RTX\nH:  RTVEXC EID, EDATA, EN\n    SVC 1, EID\n    B OUT\n");
         bad += differs("register", prog, &g);
     }

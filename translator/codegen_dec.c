@@ -362,7 +362,10 @@ int cg_regs_choose(cg_ctx *c) {
         int d = in->op == MI_OP_ADDN || in->op == MI_OP_SUBN || in->op == MI_OP_MULN;
         for (uint32_t i = 0; i < in->nopnds; i++) {
             const mi_operand *op = &t->opnds[in->first + i];
-            if ((op->kind == MI_O_OBJ || op->kind == MI_O_ELEM) && d) dec[op->ref]++;
+            /* scalars by name, arrays by element (whole arrays are not on the path) */
+            if (d && (op->kind == MI_O_OBJ || op->kind == MI_O_ELEM) &&
+                (op->kind == MI_O_OBJ) == (t->objs[op->ref].dim == 0))
+                dec[op->ref]++;
         }
     }
     uint32_t n = 0, nc = 0, na = 0;

@@ -136,8 +136,10 @@ static int reg_of(const cg_ctx *c, const mi_operand *op) {
  *   - an instruction (not the decimal path) with the array, or one of its
  *     elements, as a receiver: that array, before it; the helper call of the
  *     fallback path or of ADDN..REMN off the decimal path: after it;
- *   - CALLX, SVC, SIGEXC and raise_ (a callee, service or handler may write
- *     storage: a CALLX of this program its STATIC storage): every array;
+ *   - CALLX, SVC and SIGEXC (a callee, service or handler may write storage:
+ *     a CALLX of this program its STATIC storage): every array, before it. An
+ *     exception needs nothing more: the decimal path's helper writes nothing
+ *     when it raises, and every other writer has forgotten before it ran.
  *   - an instruction with an operand in a parameter (which may be this
  *     program's own storage): every array before it, and it uses none.
  * The flags start at 0 on every invocation (the bytes may have changed since). */

@@ -430,6 +430,13 @@ void cg_regs_decl(cg_ctx *c, cg_buf *out) {
     cg_printf(out, "for (int k = 0; k < %u; k++) rf[k] = 0;\n}\n", c->nreg);
 }
 
+/* A coefficient held in a C lvalue (rv[k], av[E], dN) as the source's
+ * expression e, or copied into var first when force. */
+static void use_held(cg_ctx *c, int force, const char *var, const char *held, char *e, size_t en) {
+    if (force) cg_printf(&c->body, "%s = %s;\n", var, held);
+    cg_snprintf(e, en, "%s", force ? var : held);
+}
+
 /* The source operand i (1, 2) as a coefficient: a forwarded dN, a decoded
  * variable (a or b, decoded in an opened "if (ok) {" block: bad data skips to
  * the helper) or an expression. force: always in the variable (MULN's guard
@@ -445,32 +452,23 @@ static int dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const
         reg_addr(c, (unsigned)k, a, sizeof a);
         cg_printf(&c->body, "if (rf[%d] == 0 && rt->pkdgetv[%u](%s, &rv[%d])) rf[%d] = 1;\nif (rf[%d]) {\n", k,
                   sv->prec, a, k, k, k);
-        if (force) {
-            cg_printf(&c->body, "%s = rv[%d];\n", var, k);
-            cg_snprintf(e, en, "%s", var);
-        } else {
-            cg_snprintf(e, en, "rv[%d]", k);
-        }
+        char held[24];
+        cg_snprintf(held, sizeof held, "rv[%d]", k);
+        use_held(c, force, var, held, e, en);
         return 1;
     } else if (shadow_of(c, op) >= 0) {
         char e2[64];
         shadow_slot(c, shadow_of(c, op), &o[i], e2, sizeof e2);
         cg_printf(&c->body, "if (af[%s] || (af[%s] = (u8)rt->pkdgetv[%u](%s, &av[%s]))) {\n", e2, e2, sv->prec,
                   o[i].addr, e2);
-        if (force) {
-            cg_printf(&c->body, "%s = av[%s];\n", var, e2);
-            cg_snprintf(e, en, "%s", var);
-        } else {
-            cg_snprintf(e, en, "av[%s]", e2);
-        }
+        char held[80];
+        cg_snprintf(held, sizeof held, "av[%s]", e2);
+        use_held(c, force, var, held, e, en);
         return 1;
     } else if (slot >= 0) {
-        if (force) {
-            cg_printf(&c->body, "%s = d%d;\n", var, slot);
-            cg_snprintf(e, en, "%s", var);
-        } else {
-            cg_snprintf(e, en, "d%d", slot);
-        }
+        char held[8];
+        cg_snprintf(held, sizeof held, "d%d", slot);
+        use_held(c, force, var, held, e, en);
     } else if (sv->load) {
         cg_printf(&c->body, "if (rt->pkdgetv[%u](%s, &%s)) {\n", sv->prec, o[i].addr, var);
         cg_snprintf(e, en, "%s", var);

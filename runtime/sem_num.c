@@ -700,10 +700,11 @@ static inline uint64_t bcd_sub(uint64_t a, uint64_t b) {
 /* X := X + delta on a PKD(n <= 15) in place without converting X to binary:
  * the delta goes to BCD (which does not wait for the load) and the digits are
  * added or subtracted as BCD, so the load -> store path is a few instructions
- * instead of a decode and an encode (a running total updated twice in a row
- * waited on both: most of the ledger benchmark's time). Magnitudes in BCD
- * compare as their values do. 0 (nothing written) where the binary path must
- * decide: bad data, |delta| >= 10^n, too many digits. */
+ * instead of a decode and an encode. Measured on the ledger (1M transactions,
+ * translated): 81.9 -> 79.0 ms; the call is bound by its instruction count more
+ * than by that path. Magnitudes in BCD compare as their values do. 0 (nothing
+ * written) where the binary path must decide: bad data, |delta| >= 10^n, too
+ * many digits. */
 HOT int pkd_add_bcd(uint8_t *p, unsigned n, int64_t delta, int64_t *stored) {
     unsigned nb = n / 2 + 1;
     uint64_t v = load_be(p, nb), xm = v >> 4, dm, rm;

@@ -410,6 +410,8 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
             }
             fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(v - 1) * es);
             cg_snprintf(o->idx, sizeof o->idx, "%lld", (long long)v);
+            o->idx_known = 1;
+            o->idxv = v;
             return;
         }
         /* 1 <= x <= dim as one unsigned compare (x - 1 wraps below 0 for x < 1):

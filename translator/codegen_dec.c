@@ -152,9 +152,7 @@ static int shadow_of(const cg_ctx *c, const mi_operand *op) {
 
 /* "av[E]"'s E for operand o of array j: its element's slot. */
 static void shadow_slot(const cg_ctx *c, int j, const cg_opnd *o, char *buf, size_t n) {
-    char *end;
-    long long v = strtoll(o->idx, &end, 10);
-    if (end != o->idx && *end == '\0') cg_snprintf(buf, n, "%lld", (long long)c->arr_base[j] + v - 1);
+    if (o->idx_known) cg_snprintf(buf, n, "%lld", (long long)c->arr_base[j] + (long long)o->idxv - 1);
     else cg_snprintf(buf, n, "%s+%lld", o->idx, (long long)c->arr_base[j] - 1);
 }
 
@@ -624,7 +622,7 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         cg_printf(b, "r = r * %lldLL;\n", (long long)pk);
         bound *= pk; /* |r| <= bound */
     }
-    int rk = reg_of(c, &c->t->opnds[in->first]);
+    int rk = reg_of(c, &c->t->opnds[in->first]), sk = shadow_of(c, &c->t->opnds[in->first]);
     if (rk >= 0 && down == 0) {
         /* into the register only: the digit limit, unless the bound is below it */
         if (bound >= p10(pr))
@@ -632,10 +630,10 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         cg_printf(b, "{rv[%d] = r; rf[%d] = 2; c = 1;}\n", rk, rk);
     } else if (rk >= 0) {
         cg_printf(b, "if ((c = rt->pkdscale(r, %u, %u, %d, &rv[%d])) != 0) rf[%d] = 2;\n", pr, down, rnd, rk, rk);
-    } else if (shadow_of(c, &c->t->opnds[in->first]) >= 0) {
+    } else if (sk >= 0) {
         /* the bytes and the shadow */
         char e2[64];
-        shadow_slot(c, shadow_of(c, &c->t->opnds[in->first]), ro, e2, sizeof e2);
+        shadow_slot(c, sk, ro, e2, sizeof e2);
         if (down == 0) cg_printf(b, "if ((c = rt->pkdsetv[%u](%s, r, &av[%s])) != 0) af[%s] = 1;\n", pr, ro->addr, e2, e2);
         else cg_printf(b, "if ((c = rt->pkdput(%s, %u, r, %u, %d, &av[%s])) != 0) af[%s] = 1;\n", ro->addr, pr, down, rnd, e2, e2);
     } else if (down == 0) {

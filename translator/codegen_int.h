@@ -111,6 +111,8 @@ typedef struct cg_opnd {
     char addr[96];
     char len[24];
     char idx[24];          /* MI_O_ELEM: the C expression of its (checked, 1-based) index */
+    int idx_known;         /* ... a constant, idxv */
+    int64_t idxv;
     int len_known;         /* len is the constant lenv */
     uint32_t lenv;
     int has_imm;           /* an integer constant whose value fits int64 */
@@ -176,7 +178,7 @@ void cg_helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 /* The helper path of ADDN..REMN wrote its receiver: forget that element's shadow. */
 void cg_shadow_forget_receiver(cg_ctx *c, const mi_insn *in);
-/* Every shadow forgotten (at calls, exceptions). */
+/* Every shadow forgotten (at CALLX, SVC, SIGEXC and parameter operands). */
 void cg_shadow_forget_all(cg_ctx *c);
 /* The forwarding of decimal coefficients: forget every one (at a label), and
  * account for what instruction in may have written (after emitting it). */

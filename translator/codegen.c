@@ -898,10 +898,17 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
         cg_put(&c.body, "rtni_:\nswitch (rstk[--*rsp]) {\n");
         for (uint32_t j = 0; j < t->ninsns; j++) {
             if (t->insns[j].op != MI_OP_CALLI) continue;
-            if (j + 1 < t->ninsns) cg_printf(&c.body, "case %u: goto L%u;\n", j + 1, j + 1);
-            else cg_printf(&c.body, "case %u: %sreturn 0;\n", j + 1, c.nreg ? "spill_(rt, base, rv, rf); " : "");
+            if (j + 1 < t->ninsns) {
+                cg_printf(&c.body, "case %u: goto L%u;\n", j + 1, j + 1);
+            } else {
+                cg_printf(&c.body, "case %u:\n", j + 1);
+                cg_regs_spill_all(&c);
+                cg_put(&c.body, "return 0;\n");
+            }
         }
-        cg_printf(&c.body, "default: %sreturn 0;\n}\n", c.nreg ? "spill_(rt, base, rv, rf); " : "");
+        cg_put(&c.body, "default:\n");
+        cg_regs_spill_all(&c);
+        cg_put(&c.body, "return 0;\n}\n");
     }
 
     /* raise_: rt->raise finds the monitor (§10.2); handle_: go to its handler */
@@ -947,7 +954,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
               c.maxargs ? c.maxargs : 1u, MI_RT_VERSION);
     if (c.nreg > 0) cg_printf(&out, "i64 rv[%u]; int rf[%u] = {0};\n", c.nreg, c.nreg);
     if (c.narr > 0)
-        cg_printf(&out, "i64 av[%u]; u64 afw[%u] = {0}; u8 *af = (u8 *)afw; int k_;\n", c.nshadow, c.nshadow / 8);
+        cg_printf(&out, "i64 av[%u]; u64 afw[%u] = {0}; u8 *af = (u8 *)afw;\n", c.nshadow, c.nshadow / 8);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");
     int oom = out.oom || c.body.oom || c.decl.oom;
     cg_free(&c);

@@ -124,25 +124,42 @@ static int reg_of(const cg_ctx *c, const mi_operand *op) {
     return op->kind == MI_O_OBJ && c->reg != NULL && c->reg[op->ref] != 0 ? c->reg[op->ref] - 1 : -1;
 }
 
+/* Is operand i of in a receiver (a lower-case form letter, opcodes.def; a
+ * trailing * or + repeats the letter before it)? */
+static int is_receiver(const mi_insn *in, uint32_t i) {
+    const char *f = mi_opinfo_table[in->op].forms;
+    size_t n = strlen(f);
+    if (n > 0 && (f[n - 1] == '*' || f[n - 1] == '+')) {
+        n--;
+        if (i >= n && n > 0) i = (uint32_t)n - 1;
+    }
+    return i < n && f[i] >= 'a' && f[i] <= 'z';
+}
+
 /* ---- shadowed PKD arrays ----------------------------------------------------------
  *
  * Up to CG_NARR arrays of PKD elements (at most 18 digits) of STATIC or AUTO that
  * no other object overlaps, CG_NSHADOW elements in all, keep each element's
- * coefficient in av[] once the decimal path has decoded or stored it, valid
- * while its flag byte af[] is 1. Unlike a register, the bytes are always
- * written too (write-through: nothing needs writing back at calls, an element
- * table can be large), so a shadow only saves the decode; it is forgotten when
- * anything other than the decimal path may write the bytes:
- *   - an instruction (not the decimal path) with the array, or one of its
- *     elements, as a receiver: that array, before it; the helper call of the
- *     fallback path or of ADDN..REMN off the decimal path: after it;
- *   - CALLX, SVC and SIGEXC (a callee, service or handler may write storage:
- *     a CALLX of this program its STATIC storage): every array, before it. An
- *     exception needs nothing more: the decimal path's helper writes nothing
- *     when it raises, and every other writer has forgotten before it ran.
+ * coefficient in av[] once the decimal path has decoded or stored it, with a
+ * state byte af[] per element, as a register's rf: 0, the bytes are the value;
+ * 1, av[E] is the value and the bytes hold it too; 2, av[E] is the value and the
+ * bytes are stale (the decimal path stored only av[E]: write-back, so that an
+ * update of a table element costs no encode - two per ledger transaction were a
+ * fifth of its time). The bytes are written (wb1_, the same encoder and value
+ * the path would have stored) and the states cleared (wbf_) before anything else
+ * may observe or write them:
+ *   - an instruction other than the decimal path that names the array or one of
+ *     its elements (as a source or a receiver): that array, before it;
+ *   - the helper call of the decimal path's fallback: its shadowed operands
+ *     (those elements written back, state 1; the receiver's state 0 after it);
+ *     the helper call of ADDN..REMN off the decimal path: their arrays, before it;
+ *   - CALLX, SVC and SIGEXC (a callee, service or handler may read or write
+ *     storage: a CALLX of this program its STATIC storage), RTX, the end of the
+ *     function and raise_ (every exception, before a monitor's handler or the
+ *     caller sees storage; STATIC storage outlives the invocation): every array;
  *   - an instruction with an operand in a parameter (which may be this
  *     program's own storage): every array before it, and it uses none.
- * The flags start at 0 on every invocation (the bytes may have changed since). */
+ * The states start at 0 on every invocation (the bytes may have changed since). */
 
 static int shadow_of(const cg_ctx *c, const mi_operand *op) {
     return op->kind == MI_O_ELEM && c->arr != NULL && c->arr[op->ref] != 0 && !c->shadow_off
@@ -156,20 +173,42 @@ static void shadow_slot(const cg_ctx *c, int j, const cg_opnd *o, char *buf, siz
     else cg_snprintf(buf, n, "%s+%lld", o->idx, (long long)c->arr_base[j] - 1);
 }
 
-static void shadow_forget(cg_ctx *c, unsigned j) {
-    uint32_t dim = c->t->objs[c->arr_obj[j]].dim;
-    cg_printf(&c->body, "for (k_ = %u; k_ < %u; k_++) afw[k_] = 0;\n", c->arr_base[j] / 8,
-              (c->arr_base[j] + dim + 7) / 8);
+static uint32_t shadow_room(const cg_ctx *c, unsigned j) {
+    return (c->t->objs[c->arr_obj[j]].dim + 7u) & ~7u;
 }
 
-void cg_shadow_forget_all(cg_ctx *c) {
-    if (c->narr > 0) cg_printf(&c->body, "for (k_ = 0; k_ < %u; k_++) afw[k_] = 0;\n", c->nshadow / 8);
+/* Array j written back and forgotten (its slots are 8-aligned: whole afw words). */
+static void shadow_flush(cg_ctx *c, unsigned j) {
+    cg_printf(&c->body, "wbf_(rt, base, av, afw, %u, %u);\n", c->arr_base[j] / 8,
+              (c->arr_base[j] + shadow_room(c, j)) / 8);
 }
 
-void cg_shadow_forget_receiver(cg_ctx *c, const mi_insn *in) {
-    const mi_operand *r = &c->t->opnds[in->first];
-    if ((r->kind == MI_O_OBJ || r->kind == MI_O_ELEM) && c->arr != NULL && c->arr[r->ref] != 0)
-        shadow_forget(c, c->arr[r->ref] - 1u);
+/* The element of shadowed operand o (array j) written back if stale. */
+static void shadow_writeback(cg_ctx *c, int j, const cg_opnd *o) {
+    char e[64];
+    shadow_slot(c, j, o, e, sizeof e);
+    cg_printf(&c->body, "if (af[%s] == 2) {(void)rt->pkdsetv[%u](%s, av[%s], &av[%s]); af[%s] = 1;}\n", e,
+              o->type.size, o->addr, e, e, e);
+}
+
+/* Every array named by an operand of in, written back and forgotten once. */
+static void shadow_flush_named(cg_ctx *c, const mi_insn *in, int skip_arith_elems) {
+    unsigned done = 0;
+    for (uint32_t i = 0; i < in->nopnds; i++) {
+        const mi_operand *op = &c->t->opnds[in->first + i];
+        if (op->kind == MI_O_CONST || op->kind == MI_O_LABEL || c->arr == NULL || c->arr[op->ref] == 0) continue;
+        if (skip_arith_elems && op->kind == MI_O_ELEM) continue; /* cg_emit_arith decides */
+        unsigned j = c->arr[op->ref] - 1u;
+        if (done & (1u << j)) continue;
+        done |= 1u << j;
+        shadow_flush(c, j);
+    }
+}
+
+void cg_shadow_flush_opnds(cg_ctx *c, const mi_insn *in) { shadow_flush_named(c, in, 0); }
+
+static void shadow_flush_all(cg_ctx *c) {
+    if (c->narr > 0) cg_printf(&c->body, "wbf_(rt, base, av, afw, 0, %u);\n", c->nshadow / 8);
 }
 
 static int cacheable(const cg_ctx *c, const mi_operand *op) {
@@ -253,18 +292,7 @@ static void reg_writeback(cg_ctx *c, unsigned k, int keep) {
 
 void cg_regs_spill_all(cg_ctx *c) {
     if (c->nreg > 0) cg_put(&c->body, "spill_(rt, base, rv, rf);\n");
-}
-
-/* Is operand i of in a receiver (a lower-case form letter, opcodes.def; a
- * trailing * or + repeats the letter before it)? */
-static int is_receiver(const mi_insn *in, uint32_t i) {
-    const char *f = mi_opinfo_table[in->op].forms;
-    size_t n = strlen(f);
-    if (n > 0 && (f[n - 1] == '*' || f[n - 1] == '+')) {
-        n--;
-        if (i >= n && n > 0) i = (uint32_t)n - 1;
-    }
-    return i < n && f[i] >= 'a' && f[i] <= 'z';
+    shadow_flush_all(c);
 }
 
 void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in) {
@@ -282,8 +310,7 @@ void cg_regs_before(cg_ctx *c, const mi_insn *in) {
     if (c->nreg == 0 && c->narr == 0) return;
     switch (in->op) {
     case MI_OP_CALLX: case MI_OP_SVC: case MI_OP_SIGEXC: case MI_OP_RTX:
-        cg_regs_spill_all(c);
-        cg_shadow_forget_all(c);
+        cg_regs_spill_all(c); /* registers and arrays */
         return;
     default:
         break;
@@ -301,15 +328,14 @@ void cg_regs_before(cg_ctx *c, const mi_insn *in) {
         }
         int k = reg_of(c, op);
         if (k >= 0 && !arith) reg_writeback(c, (unsigned)k, !is_receiver(in, i));
-        /* ADDN..REMN into an element: the decimal path keeps its shadow, the
-         * helper path forgets it (cg_shadow_forget_receiver) */
-        if (c->arr != NULL && c->arr[op->ref] != 0 && is_receiver(in, i) && !(arith && op->kind == MI_O_ELEM))
-            shadow_forget(c, c->arr[op->ref] - 1u);
     }
+    /* ADDN..REMN with elements: the decimal path uses their shadows, the
+     * helper path flushes their arrays (cg_emit_arith, dec_tail) */
+    if (!parm) shadow_flush_named(c, in, arith);
     if (parm) {
         for (unsigned k = 0; k < c->nreg; k++)
             if (c->l.objs[c->reg_obj[k]].area == MI_AREA_STATIC) reg_writeback(c, k, 0);
-        cg_shadow_forget_all(c);
+        shadow_flush_all(c);
         c->shadow_off = 1;
     }
 }
@@ -413,9 +439,29 @@ int cg_regs_choose(cg_ctx *c) {
     return 0;
 }
 
-/* The function that writes back and forgets every register (spill_), and the
- * registers' declarations, for the unit's text. */
+/* wb1_ writes back shadow slot e (state 2) into its element's bytes; wbf_ does
+ * so for every stale slot of afw words [lo, hi) and clears their states. */
+static void shadow_decl(cg_ctx *c, cg_buf *out) {
+    if (c->narr == 0) return;
+    cg_put(out, "static void wb1_(const RT *rt, u8 **base, i64 *av, u32 e) {\n");
+    for (unsigned j = 0; j < c->narr; j++) {
+        const mi_objlayout *ol = &c->l.objs[c->arr_obj[j]];
+        cg_printf(out, "if (e < %uu) {(void)rt->pkdsetv[%u](base[%u] + %lluu + (u64)(e - %uu) * %uu, av[e], &av[e]); return;}\n",
+                  c->arr_base[j] + shadow_room(c, j), c->t->objs[c->arr_obj[j]].type.size, (unsigned)ol->area,
+                  (unsigned long long)ol->offset, c->arr_base[j], ol->esize);
+    }
+    cg_put(out, "}\n"
+                "static void wbf_(const RT *rt, u8 **base, i64 *av, u64 *afw, u32 lo, u32 hi) {\n"
+                "for (; lo < hi; lo++) {\n"
+                "if (afw[lo] & 0x0202020202020202ull)\n"
+                "for (u32 e = lo * 8; e < lo * 8 + 8; e++) if (((u8 *)afw)[e] == 2) wb1_(rt, base, av, e);\n"
+                "afw[lo] = 0;\n}\n}\n");
+}
+
+/* The functions that write back and forget every register (spill_) and the
+ * arrays' elements (wbf_), for the unit's text. */
 void cg_regs_decl(cg_ctx *c, cg_buf *out) {
+    shadow_decl(c, out);
     if (c->nreg == 0) return;
     cg_put(out, "static void spill_(const RT *rt, u8 **base, i64 *rv, int *rf) {\n");
     for (unsigned k = 0; k < c->nreg; k++) {
@@ -427,6 +473,8 @@ void cg_regs_decl(cg_ctx *c, cg_buf *out) {
     }
     cg_printf(out, "for (int k = 0; k < %u; k++) rf[k] = 0;\n}\n", c->nreg);
 }
+
+
 
 /* A coefficient held in a C lvalue (rv[k], av[E], dN) as the source's
  * expression e, or copied into var first when force. */
@@ -501,6 +549,8 @@ static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int open) {
         int k = reg_of(c, rop + i);
         if (k >= 0 && (i == 0 || k != reg_of(c, rop)) && (i < 2 || k != reg_of(c, rop + 1)))
             reg_writeback(c, (unsigned)k, 1);
+        int j = shadow_of(c, rop + i);
+        if (j >= 0) shadow_writeback(c, j, &o[i]);
     }
     cg_helper_arith(c, in, o);
     int sk = shadow_of(c, rop);
@@ -631,11 +681,17 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     } else if (rk >= 0) {
         cg_printf(b, "if ((c = rt->pkdscale(r, %u, %u, %d, &rv[%d])) != 0) rf[%d] = 2;\n", pr, down, rnd, rk, rk);
     } else if (sk >= 0) {
-        /* the bytes and the shadow */
+        /* into the shadow only, as into a register */
         char e2[64];
         shadow_slot(c, sk, ro, e2, sizeof e2);
-        if (down == 0) cg_printf(b, "if ((c = rt->pkdsetv[%u](%s, r, &av[%s])) != 0) af[%s] = 1;\n", pr, ro->addr, e2, e2);
-        else cg_printf(b, "if ((c = rt->pkdput(%s, %u, r, %u, %d, &av[%s])) != 0) af[%s] = 1;\n", ro->addr, pr, down, rnd, e2, e2);
+        if (down == 0) {
+            if (bound >= p10(pr))
+                cg_printf(b, "if (r < %lldLL && r > -%lldLL) ", (long long)p10(pr), (long long)p10(pr));
+            cg_printf(b, "{av[%s] = r; af[%s] = 2; c = 1;}\n", e2, e2);
+        } else {
+            cg_printf(b, "if ((c = rt->pkdscale(r, %u, %u, %d, &av[%s])) != 0) af[%s] = 2;\n", pr, down, rnd, e2,
+                      e2);
+        }
     } else if (down == 0) {
         cg_printf(b, "c = rt->pkdsetv[%u](%s, r, &r);\n", pr, ro->addr);
     } else {

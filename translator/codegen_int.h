@@ -176,10 +176,9 @@ void cg_helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
  * helper call as its fallback; 0 (nothing emitted) when the operands do not
  * qualify. */
 int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
-/* The helper path of ADDN..REMN wrote its receiver: forget that element's shadow. */
-void cg_shadow_forget_receiver(cg_ctx *c, const mi_insn *in);
-/* Every shadow forgotten (at CALLX, SVC, SIGEXC and parameter operands). */
-void cg_shadow_forget_all(cg_ctx *c);
+/* Before the helper path of ADDN..REMN: every shadowed array that an operand
+ * names written back and forgotten (the helper reads and writes bytes). */
+void cg_shadow_flush_opnds(cg_ctx *c, const mi_insn *in);
 /* The forwarding of decimal coefficients: forget every one (at a label), and
  * account for what instruction in may have written (after emitting it). */
 void cg_dcache_reset(cg_ctx *c);

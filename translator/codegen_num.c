@@ -209,8 +209,8 @@ void cg_emit_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     }
     if (cg_emit_dec_arith(c, in, o)) return;
     cg_regs_spill_opnds(c, in); /* the helper reads and writes the bytes */
+    cg_shadow_flush_opnds(c, in);
     cg_helper_arith(c, in, o);
-    cg_shadow_forget_receiver(c, in);
 }
 
 /* ---- NEGN ABSN CPYNV -------------------------------------------------------- */

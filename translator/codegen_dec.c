@@ -331,8 +331,9 @@ void cg_regs_before(cg_ctx *c, const mi_insn *in) {
     }
     /* ADDN..REMN with elements: the decimal path uses their shadows, the
      * helper path flushes their arrays (cg_emit_arith, dec_tail) */
-    if (!parm) shadow_flush_named(c, in, arith);
-    if (parm) {
+    if (!parm) {
+        shadow_flush_named(c, in, arith);
+    } else {
         for (unsigned k = 0; k < c->nreg; k++)
             if (c->l.objs[c->reg_obj[k]].area == MI_AREA_STATIC) reg_writeback(c, k, 0);
         shadow_flush_all(c);
@@ -473,8 +474,6 @@ void cg_regs_decl(cg_ctx *c, cg_buf *out) {
     }
     cg_printf(out, "for (int k = 0; k < %u; k++) rf[k] = 0;\n}\n", c->nreg);
 }
-
-
 
 /* A coefficient held in a C lvalue (rv[k], av[E], dN) as the source's
  * expression e, or copied into var first when force. */

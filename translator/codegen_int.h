@@ -183,16 +183,17 @@ void cg_shadow_flush_opnds(cg_ctx *c, const mi_insn *in);
  * account for what instruction in may have written (after emitting it). */
 void cg_dcache_reset(cg_ctx *c);
 void cg_dcache_after(cg_ctx *c, const mi_insn *in);
-/* PKD registers (codegen_dec.c): choose them (after the layout; 0 or
- * MI_E_NOMEM), write back what instruction in may observe and forget what it
- * may write (emitted before it, after its label), write back every register's
- * operands before a helper call on instruction in's bytes, write back and
- * forget every register (before calls, returns and exception handling). */
+/* PKD registers and shadowed tables (codegen_dec.c): choose them (after the
+ * layout; 0 or MI_E_NOMEM), write back what instruction in may observe and
+ * forget what it may write (emitted before it, after its label), write back
+ * every register's operands before a helper call on instruction in's bytes,
+ * write back and forget every register and every table element (before calls,
+ * returns and exception handling). */
 int cg_regs_choose(cg_ctx *c);
 void cg_regs_before(cg_ctx *c, const mi_insn *in);
 void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in);
 void cg_regs_spill_all(cg_ctx *c);
-/* spill_ (the function behind cg_regs_spill_all), into the unit's text. */
+/* spill_ and wb1_/wbf_ (the functions behind cg_regs_spill_all), into the unit's text. */
 void cg_regs_decl(cg_ctx *c, cg_buf *out);
 /* CMPN (branch) and CMPNI (indicator). */
 void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);

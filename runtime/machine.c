@@ -397,14 +397,14 @@ int mi_machine_plan_match(const mi_program *p, const mi_callplan *c) {
     return 1;
 }
 
-int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c) { return mc_callx_plan(inv, c); }
-
+/* Translated code's CALLX (rt->callxp): the call sequence inline, so that a call
+ * costs one host function between the caller's code and the callee's. */
 int mi_machine_callxp(mi_invocation *inv, uint32_t site) {
     mi_program *p = inv->prog;
     /* generated code passes only sites that have a plan; anything else is a broken
      * image, refused as an invalid instruction would be */
     if (site >= p->nplans || p->plans[site].nargs == MI_NONE) return MI_EXC_MIE0004;
-    return mi_machine_callx_plan(inv, &p->plans[site]);
+    return mc_callx_plan(inv, &p->plans[site]);
 }
 
 int mi_machine_callx(mi_invocation *inv, uint32_t insn, const mi_sysptr *s, uint32_t nargs,

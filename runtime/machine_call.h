@@ -5,7 +5,7 @@
  * the whole sequence inside mi_interp_exec: an interpreted program calling an
  * interpreted program then costs one host C frame per MI invocation (the callee's
  * mi_interp_exec) instead of two, and no call into the machine on the way. There is
- * still one definition of the sequence — mi_machine_callx_plan (machine.c, used by
+ * still one definition of the sequence — mi_machine_callxp (machine.c, used by
  * translated code through rt->callxp) is the same inline body — so the checks and
  * exceptions, and their order, are the same on every path. Slow paths (a program's
  * first call, a new AUTO chunk, AUTO storage initialised in place) stay out of line
@@ -171,8 +171,8 @@ static inline __attribute__((always_inline)) int mc_run(mi_runctx *run, mi_invoc
                                                        mi_program *p, const mc_frame *f,
                                                        mi_invocation *inv) {
     const mi_layout *l = &p->layout;
-    /* the fields before rstack (rstack itself is used only below rsp) */
-    memset(inv, 0, offsetof(mi_invocation, rstack));
+    /* every field but rstack, which is used only below rsp (no memset first: it
+     * cost a call's worth of stores on top of these) */
     inv->base = f->base;
     inv->run = run;
     inv->prog = p;
@@ -181,6 +181,7 @@ static inline __attribute__((always_inline)) int mc_run(mi_runctx *run, mi_invoc
     inv->caller = caller;
     inv->native_data = p->native_data;
     inv->depth = f->depth;
+    inv->rsp = 0;
     inv->exc.id[0] = '\0';
     inv->exc.code = MI_EXC_NONE;
     inv->exc.ndata = 0;
@@ -198,7 +199,8 @@ static inline __attribute__((always_inline)) int mc_run(mi_runctx *run, mi_invoc
     }
 }
 
-/* CALLX through call plan c from invocation inv: mi_machine_callx_plan's body. */
+/* CALLX through call plan c from invocation inv: the same int convention, checks and
+ * exceptions, in the same order, as mi_machine_callx with the plan's operands. */
 static inline __attribute__((always_inline)) int mc_callx_plan(mi_invocation *inv, mi_callplan *c) {
     mi_runctx *run = inv->run;
     uint8_t *const *cbase = inv->base;

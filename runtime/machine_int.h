@@ -28,10 +28,6 @@ typedef struct mi_callplan {
     } arg[MI_PLAN_MAX];
 } mi_callplan;
 
-/* CALLX through a call plan: the same int convention, checks and exceptions, in the
- * same order, as mi_machine_callx with the plan's operands. */
-int mi_machine_callx_plan(mi_invocation *inv, mi_callplan *c);
-
 /* Builds the plan of the CALLX at instruction insn of verified template t (layout l):
  * 1 if its operands allow one (SYSPTR and arguments plain objects outside spaces or
  * constants, at most MI_PLAN_MAX arguments), else 0 with *pl untouched. */

@@ -287,6 +287,12 @@ static void area_name(cg_ctx *c, const mi_objlayout *ol, char *buf, size_t n) {
  * address going to pvar. */
 static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t an, uint64_t *off) {
     const mi_objlayout *ol = &c->l.objs[obj];
+    int k = cg_loc_of(c, obj);
+    if (k >= 0) { /* its bytes are a C local's (codegen_loc.c) */
+        cg_snprintf(area, an, "((u8*)&R%d)", k);
+        *off = 0;
+        return;
+    }
     *off = ol->offset;
     if (ol->area != MI_AREA_BASED) {
         area_name(c, ol, area, an);
@@ -672,8 +678,16 @@ static void emit_call(cg_ctx *c, const mi_insn *in) {
     cg_buf *b = &c->body;
     cg_opnd o0, a;
     char tn[16];
+    /* scalar locals (codegen_loc.c): the call sees only storage; the STATIC ones
+     * were written by cg_regs_before */
+    uint32_t named = cg_locs_named(c, in), stat = cg_locs_mask(c, CG_LOC_STATIC);
+    uint32_t back = in->op == MI_OP_CALLX || cg_locs_names_parm(c, in) ? named | stat : named;
+    cg_locs_store(c, named & ~stat);
+    c->loc_mem = CG_LOC_ALL;
     if (in->op == MI_OP_CALLX && mi_machine_callx_site(c->t, &c->l, c->k)) {
         cg_printf(b, "c = rt->callxp(inv, %u);\n", c->ncallx++);
+        cg_locs_load(c, back);
+        c->loc_mem = 0;
         cg_printf(b, "if (c != 0) {pc=%u;ex=c;goto raise_;}\n", c->k);
         return;
     }
@@ -696,6 +710,8 @@ static void emit_call(cg_ctx *c, const mi_insn *in) {
         cg_lit(kv, sizeof kv, ok ? k : INT64_MAX);
         cg_printf(b, "c = rt->svc(inv, %s, %u, g);\n", kv, nargs);
     }
+    cg_locs_load(c, back);
+    c->loc_mem = 0;
     /* 0, an exception, MI_X_PERCOLATE (-1) or MI_X_EXIT (-2): raise_ sorts them */
     cg_printf(b, "if (c != 0) {pc=%u;ex=c;goto raise_;}\n", c->k);
 }
@@ -718,6 +734,7 @@ static void emit_insn_body(cg_ctx *c, uint32_t k, const char *file) {
         cg_dcache_reset(c); /* reached from elsewhere too */
     }
     cg_regs_before(c, in);
+    cg_locs_before(c, in);
     switch (in->op) {
     case MI_OP_NOP:
         return;
@@ -807,6 +824,7 @@ static void emit_insn_body(cg_ctx *c, uint32_t k, const char *file) {
 static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
     c->dc_done = 0;
     emit_insn_body(c, k, file);
+    cg_locs_after(c);
     cg_dcache_after(c, &c->t->insns[k]);
 }
 
@@ -839,6 +857,8 @@ static void cg_free(cg_ctx *c) {
     free(c->parm_used);
     free(c->reg);
     free(c->arr);
+    free(c->isolated);
+    free(c->loc);
     mi_layout_free(&c->l);
 }
 
@@ -871,7 +891,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     }
     mark_targets(&c);
     cg_dcache_reset(&c);
-    if (cg_regs_choose(&c) != 0) {
+    if (cg_regs_choose(&c) != 0 || cg_locs_choose(&c) != 0) {
         cg_free(&c);
         return mi_diag_set(d, MI_E_NOMEM, "out of memory translating %s", name);
     }
@@ -955,6 +975,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     if (c.nreg > 0) cg_printf(&out, "i64 rv[%u]; int rf[%u] = {0};\n", c.nreg, c.nreg);
     if (c.narr > 0)
         cg_printf(&out, "i64 av[%u]; u64 afw[%u] = {0}; u8 *af = (u8 *)afw;\n", c.nshadow, c.nshadow / 8);
+    cg_locs_decl(&c, &out);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");
     int oom = out.oom || c.body.oom || c.decl.oom;
     cg_free(&c);

@@ -293,6 +293,7 @@ static void reg_writeback(cg_ctx *c, unsigned k, int keep) {
 void cg_regs_spill_all(cg_ctx *c) {
     if (c->nreg > 0) cg_put(&c->body, "spill_(rt, base, rv, rf);\n");
     shadow_flush_all(c);
+    cg_locs_store(c, cg_locs_mask(c, CG_LOC_STATIC)); /* codegen_loc.c */
 }
 
 void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in) {
@@ -307,7 +308,7 @@ static int in_parm(const cg_ctx *c, uint32_t obj) { return c->l.objs[obj].area =
 
 void cg_regs_before(cg_ctx *c, const mi_insn *in) {
     c->shadow_off = 0;
-    if (c->nreg == 0 && c->narr == 0) return;
+    if (c->nreg == 0 && c->narr == 0 && c->nloc == 0) return;
     switch (in->op) {
     case MI_OP_CALLX: case MI_OP_SVC: case MI_OP_SIGEXC: case MI_OP_RTX:
         cg_regs_spill_all(c); /* registers and arrays */
@@ -341,12 +342,8 @@ void cg_regs_before(cg_ctx *c, const mi_insn *in) {
     }
 }
 
-typedef struct reg_cand {
-    uint32_t obj, uses;
-} reg_cand;
-
-static int cand_cmp(const void *x, const void *y) {
-    const reg_cand *a = x, *b = y;
+int cg_cand_cmp(const void *x, const void *y) {
+    const cg_cand *a = x, *b = y;
     if (a->uses != b->uses) return a->uses > b->uses ? -1 : 1;
     return a->obj < b->obj ? -1 : a->obj > b->obj;
 }
@@ -377,10 +374,12 @@ int cg_regs_choose(cg_ctx *c) {
     if (nobj == 0) return 0;
     uint32_t *dec = calloc(nobj, sizeof *dec);
     uint32_t *by_off = malloc(nobj * sizeof *by_off);
-    reg_cand *cand = malloc(nobj * sizeof *cand), *acand = malloc(nobj * sizeof *acand);
+    cg_cand *cand = malloc(nobj * sizeof *cand), *acand = malloc(nobj * sizeof *acand);
     c->reg = calloc(nobj, 1);
     c->arr = calloc(nobj, 1);
-    if (dec == NULL || by_off == NULL || cand == NULL || acand == NULL || c->reg == NULL || c->arr == NULL) {
+    c->isolated = calloc(nobj, 1);
+    if (dec == NULL || by_off == NULL || cand == NULL || acand == NULL || c->reg == NULL || c->arr == NULL ||
+        c->isolated == NULL) {
         free(dec), free(by_off), free(cand), free(acand);
         return MI_E_NOMEM;
     }
@@ -412,7 +411,9 @@ int cg_regs_choose(cg_ctx *c) {
         if (j > 0 && c->l.objs[by_off[j - 1]].area != ol->area) end = 0;
         int before = end > ol->offset;
         if (ol->size > 0 && ol->offset + ol->size > end) end = ol->offset + ol->size;
-        if (before || dec[o] == 0 || overlapped_after(c, by_off, n, j)) continue;
+        if (before || ol->size == 0 || overlapped_after(c, by_off, n, j)) continue;
+        c->isolated[o] = 1; /* for the scalar locals too (codegen_loc.c) */
+        if (dec[o] == 0) continue;
         const mi_object *ob = &t->objs[o];
         if (pkd_scalar(c, o)) {
             cand[nc].obj = o;
@@ -422,12 +423,12 @@ int cg_regs_choose(cg_ctx *c) {
             acand[na++].uses = dec[o];
         }
     }
-    qsort(cand, nc, sizeof *cand, cand_cmp);
+    qsort(cand, nc, sizeof *cand, cg_cand_cmp);
     for (uint32_t j = 0; j < nc && c->nreg < CG_NREG; j++) {
         c->reg_obj[c->nreg] = cand[j].obj;
         c->reg[cand[j].obj] = (uint8_t)(++c->nreg);
     }
-    qsort(acand, na, sizeof *acand, cand_cmp);
+    qsort(acand, na, sizeof *acand, cg_cand_cmp);
     for (uint32_t j = 0; j < na && c->narr < CG_NARR; j++) {
         uint32_t dim = t->objs[acand[j].obj].dim, room = (dim + 7u) & ~7u;
         if (c->nshadow + room > CG_NSHADOW) continue;

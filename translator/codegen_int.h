@@ -51,6 +51,12 @@ enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_N
 #define CG_NARR 8
 #define CG_NSHADOW 256
 
+/* Binary and float scalars kept in C locals R<k> (codegen_loc.c): at most this
+ * many (each costs two statements at every CALLX and SVC). */
+#define CG_NLOC 16
+/* Which locals: those of STATIC objects, of AUTO objects, or both. */
+enum { CG_LOC_STATIC = 1, CG_LOC_AUTO = 2, CG_LOC_ALL = 3 };
+
 /* An index value already loaded into x<slot> by this instruction. */
 typedef struct cg_xcache {
     int valid;
@@ -94,6 +100,17 @@ typedef struct cg_ctx {
     uint32_t narr, nshadow;
     uint32_t arr_obj[CG_NARR], arr_base[CG_NARR];
     int shadow_off;
+    /* Per object: STATIC or AUTO, sharing no byte with another object
+     * (cg_regs_choose). */
+    uint8_t *isolated;
+    /* Scalars in C locals (codegen_loc.c): loc[obj] is 1 + the local's number,
+     * 0 for none. loc_mem (CG_LOC_*): this instruction's operands of those areas
+     * resolve to their bytes in storage instead; loc_parm: read the STATIC
+     * locals back after it. */
+    uint8_t *loc;
+    uint32_t nloc, loc_obj[CG_NLOC];
+    unsigned loc_mem;
+    int loc_parm;
     int dc_done;           /* the current instruction updated dcache itself */
     int named;             /* a #line has given the file name */
     char rbuf[4][48];      /* cg_r's results */
@@ -187,14 +204,39 @@ void cg_dcache_after(cg_ctx *c, const mi_insn *in);
  * layout; 0 or MI_E_NOMEM), write back what instruction in may observe and
  * forget what it may write (emitted before it, after its label), write back
  * every register's operands before a helper call on instruction in's bytes,
- * write back and forget every register and every table element (before calls,
- * returns and exception handling). */
+ * write back and forget every register and every table element, and write
+ * every STATIC scalar local to storage (before calls, returns and exception
+ * handling). */
+/* An object that could be kept in C locals, and how many operands name it; the
+ * order of choosing (qsort): more uses first, then the lower object number. */
+typedef struct cg_cand {
+    uint32_t obj, uses;
+} cg_cand;
+int cg_cand_cmp(const void *x, const void *y);
 int cg_regs_choose(cg_ctx *c);
 void cg_regs_before(cg_ctx *c, const mi_insn *in);
 void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in);
 void cg_regs_spill_all(cg_ctx *c);
 /* spill_ and wb1_/wbf_ (the functions behind cg_regs_spill_all), into the unit's text. */
 void cg_regs_decl(cg_ctx *c, cg_buf *out);
+/* Scalars in C locals (codegen_loc.c): choose them (after cg_regs_choose, which
+ * sets isolated; 0 or MI_E_NOMEM); the local of object obj for cg_resolve (-1:
+ * none, or this instruction resolves it to storage); storage := locals and
+ * locals := storage for the locals in a mask, into the body; the
+ * declarations and the loads at entry, into the unit's text; before and after an
+ * instruction other than CALLX and SVC (its parameter operands). */
+int cg_locs_choose(cg_ctx *c);
+int cg_loc_of(const cg_ctx *c, uint32_t obj);
+/* The locals (bit k: R<k>) of the areas in which (CG_LOC_*), and those the
+ * operands of in name; does in have an operand in a parameter? */
+uint32_t cg_locs_mask(const cg_ctx *c, unsigned which);
+uint32_t cg_locs_named(const cg_ctx *c, const mi_insn *in);
+int cg_locs_names_parm(const cg_ctx *c, const mi_insn *in);
+void cg_locs_store(cg_ctx *c, uint32_t mask);
+void cg_locs_load(cg_ctx *c, uint32_t mask);
+void cg_locs_decl(cg_ctx *c, cg_buf *out);
+void cg_locs_before(cg_ctx *c, const mi_insn *in);
+void cg_locs_after(cg_ctx *c);
 /* CMPN (branch) and CMPNI (indicator). */
 void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 /* The C condition for compare result variable cv (-1, 0, 1, 2) under cond. */

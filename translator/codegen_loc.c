@@ -36,11 +36,12 @@
  * local's 8 bytes. Every object starts as its storage holds it: the locals are
  * read from storage at entry. */
 #include <stdlib.h>
-#include <string.h>
 #include "codegen_int.h"
 
-/* Below this many naming operands a local costs more at calls and entry than it
- * saves. fib's recursive program has none (its AUTO objects are named twice). */
+/* Below this many naming operands a local is taken to cost more (a load at entry,
+ * copies at calls and returns) than it saves — a judgement, not a measured
+ * threshold. fib's recursive program has none (its AUTO objects are named twice,
+ * and fib was unchanged, measured). */
 #define CG_LOC_MIN_USES 3u
 
 static int loc_type(const mi_type *t) {

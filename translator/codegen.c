@@ -681,7 +681,7 @@ static void emit_call(cg_ctx *c, const mi_insn *in) {
     /* scalar locals (codegen_loc.c): the call sees only storage; the STATIC ones
      * were written by cg_regs_before */
     uint32_t named = cg_locs_named(c, in), stat = cg_locs_mask(c, CG_LOC_STATIC);
-    uint32_t back = in->op == MI_OP_CALLX || cg_locs_names_parm(c, in) ? named | stat : named;
+    uint32_t back = in->op == MI_OP_CALLX || cg_names_parm(c, in) ? named | stat : named;
     cg_locs_store(c, named & ~stat);
     c->loc_mem = CG_LOC_ALL;
     if (in->op == MI_OP_CALLX && mi_machine_callx_site(c->t, &c->l, c->k)) {

@@ -124,9 +124,7 @@ static int reg_of(const cg_ctx *c, const mi_operand *op) {
     return op->kind == MI_O_OBJ && c->reg != NULL && c->reg[op->ref] != 0 ? c->reg[op->ref] - 1 : -1;
 }
 
-/* Is operand i of in a receiver (a lower-case form letter, opcodes.def; a
- * trailing * or + repeats the letter before it)? */
-static int is_receiver(const mi_insn *in, uint32_t i) {
+int cg_is_receiver(const mi_insn *in, uint32_t i) {
     const char *f = mi_opinfo_table[in->op].forms;
     size_t n = strlen(f);
     if (n > 0 && (f[n - 1] == '*' || f[n - 1] == '+')) {
@@ -300,11 +298,10 @@ void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in) {
     if (c->nreg == 0) return;
     for (uint32_t i = 0; i < in->nopnds; i++) {
         int k = reg_of(c, &c->t->opnds[in->first + i]);
-        if (k >= 0) reg_writeback(c, (unsigned)k, !is_receiver(in, i));
+        if (k >= 0) reg_writeback(c, (unsigned)k, !cg_is_receiver(in, i));
     }
 }
 
-static int in_parm(const cg_ctx *c, uint32_t obj) { return c->l.objs[obj].area == MI_AREA_PARM; }
 
 void cg_regs_before(cg_ctx *c, const mi_insn *in) {
     c->shadow_off = 0;
@@ -318,17 +315,12 @@ void cg_regs_before(cg_ctx *c, const mi_insn *in) {
     }
     int arith = in->op == MI_OP_ADDN || in->op == MI_OP_SUBN || in->op == MI_OP_MULN ||
                 in->op == MI_OP_DIVN || in->op == MI_OP_REMN; /* cg_emit_arith decides */
-    int parm = 0;
+    int parm = cg_names_parm(c, in);
     for (uint32_t i = 0; i < in->nopnds; i++) {
         const mi_operand *op = &c->t->opnds[in->first + i];
         if (op->kind == MI_O_CONST || op->kind == MI_O_LABEL) continue;
-        parm |= in_parm(c, op->ref);
-        for (unsigned j = 0; j < 2; j++) { /* index, start, length: BIN or UBIN (§3.1) */
-            if ((op->kind == MI_O_ELEM && j > 0) || (op->kind != MI_O_ELEM && op->kind != MI_O_SUBSTR)) break;
-            if (op->sub[j].kind == MI_O_OBJ) parm |= in_parm(c, op->sub[j].ref);
-        }
         int k = reg_of(c, op);
-        if (k >= 0 && !arith) reg_writeback(c, (unsigned)k, !is_receiver(in, i));
+        if (k >= 0 && !arith) reg_writeback(c, (unsigned)k, !cg_is_receiver(in, i));
     }
     /* ADDN..REMN with elements: the decimal path uses their shadows, the
      * helper path flushes their arrays (cg_emit_arith, dec_tail) */

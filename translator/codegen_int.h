@@ -52,7 +52,7 @@ enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_N
 #define CG_NSHADOW 256
 
 /* Binary and float scalars kept in C locals R<k> (codegen_loc.c): at most this
- * many (each costs two statements at every CALLX and SVC). */
+ * many (a mask of them is a uint32_t). */
 #define CG_NLOC 16
 /* Which locals: those of STATIC objects, of AUTO objects, or both. */
 enum { CG_LOC_STATIC = 1, CG_LOC_AUTO = 2, CG_LOC_ALL = 3 };
@@ -200,6 +200,18 @@ void cg_shadow_flush_opnds(cg_ctx *c, const mi_insn *in);
  * account for what instruction in may have written (after emitting it). */
 void cg_dcache_reset(cg_ctx *c);
 void cg_dcache_after(cg_ctx *c, const mi_insn *in);
+/* An object that could be kept in C locals, and how many operands name it; the
+ * order of choosing (qsort): more uses first, then the lower object number. */
+typedef struct cg_cand {
+    uint32_t obj, uses;
+} cg_cand;
+int cg_cand_cmp(const void *x, const void *y);
+/* Is operand i of in a receiver (a lower-case form letter, opcodes.def; a
+ * trailing * or + repeats the letter before it)? Does an operand of in (or its
+ * index, start or length object) lie in a parameter, which may be this
+ * program's own STATIC storage? (codegen_dec.c, codegen_loc.c) */
+int cg_is_receiver(const mi_insn *in, uint32_t i);
+int cg_names_parm(const cg_ctx *c, const mi_insn *in);
 /* PKD registers and shadowed tables (codegen_dec.c): choose them (after the
  * layout; 0 or MI_E_NOMEM), write back what instruction in may observe and
  * forget what it may write (emitted before it, after its label), write back
@@ -207,12 +219,6 @@ void cg_dcache_after(cg_ctx *c, const mi_insn *in);
  * write back and forget every register and every table element, and write
  * every STATIC scalar local to storage (before calls, returns and exception
  * handling). */
-/* An object that could be kept in C locals, and how many operands name it; the
- * order of choosing (qsort): more uses first, then the lower object number. */
-typedef struct cg_cand {
-    uint32_t obj, uses;
-} cg_cand;
-int cg_cand_cmp(const void *x, const void *y);
 int cg_regs_choose(cg_ctx *c);
 void cg_regs_before(cg_ctx *c, const mi_insn *in);
 void cg_regs_spill_opnds(cg_ctx *c, const mi_insn *in);
@@ -228,10 +234,9 @@ void cg_regs_decl(cg_ctx *c, cg_buf *out);
 int cg_locs_choose(cg_ctx *c);
 int cg_loc_of(const cg_ctx *c, uint32_t obj);
 /* The locals (bit k: R<k>) of the areas in which (CG_LOC_*), and those the
- * operands of in name; does in have an operand in a parameter? */
+ * operands of in name. */
 uint32_t cg_locs_mask(const cg_ctx *c, unsigned which);
 uint32_t cg_locs_named(const cg_ctx *c, const mi_insn *in);
-int cg_locs_names_parm(const cg_ctx *c, const mi_insn *in);
 void cg_locs_store(cg_ctx *c, uint32_t mask);
 void cg_locs_load(cg_ctx *c, uint32_t mask);
 void cg_locs_decl(cg_ctx *c, cg_buf *out);

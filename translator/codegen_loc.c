@@ -140,7 +140,7 @@ static named_ctx named_by(const cg_ctx *c, const mi_insn *in) {
 
 uint32_t cg_locs_named(const cg_ctx *c, const mi_insn *in) { return named_by(c, in).mask; }
 
-int cg_locs_names_parm(const cg_ctx *c, const mi_insn *in) { return named_by(c, in).parm; }
+int cg_names_parm(const cg_ctx *c, const mi_insn *in) { return named_by(c, in).parm; }
 
 /* One statement per local in mask: storage := local (store) or local := storage.
  * A byte copy, so it is right whatever the host's byte order. */
@@ -180,16 +180,15 @@ void cg_locs_decl(cg_ctx *c, cg_buf *out) {
 }
 
 static int has_receiver(const mi_insn *in) {
-    const char *f = mi_opinfo_table[in->op].forms;
-    for (; *f != '\0'; f++)
-        if (*f >= 'a' && *f <= 'z') return 1;
+    for (uint32_t i = 0; i < in->nopnds; i++)
+        if (cg_is_receiver(in, i)) return 1;
     return 0;
 }
 
 void cg_locs_before(cg_ctx *c, const mi_insn *in) {
     c->loc_mem = 0;
     c->loc_parm = 0;
-    if (c->nloc == 0 || in->op == MI_OP_CALLX || in->op == MI_OP_SVC || !cg_locs_names_parm(c, in)) return;
+    if (c->nloc == 0 || in->op == MI_OP_CALLX || in->op == MI_OP_SVC || !cg_names_parm(c, in)) return;
     cg_locs_store(c, cg_locs_mask(c, CG_LOC_STATIC));
     c->loc_mem = CG_LOC_STATIC;
     c->loc_parm = has_receiver(in);

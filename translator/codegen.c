@@ -45,6 +45,15 @@ void cg_put(cg_buf *b, const char *s) {
  * time. Conversions s d u c o X %, flags + and 0, a width, lengths ll and z:
  * exactly what the generator uses (the format attribute checks the calls).
  * Returns the length of the whole text, writing at most n - 1 bytes and a NUL. */
+/* Appends the k bytes at s to out (at most up to n - 1 of them in all). */
+static inline void fmt_run(char *out, size_t n, size_t *len, const char *s, size_t k) {
+    if (*len + 1 < n) {
+        size_t room = n - 1 - *len;
+        memcpy(out + *len, s, k < room ? k : room);
+    }
+    *len += k;
+}
+
 size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
     size_t len = 0;
 #define OUT(ch)                                                                          \
@@ -54,8 +63,12 @@ size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
     } while (0)
     for (const char *f = fmt; *f != '\0'; f++) {
         if (*f != '%') {
-            OUT(*f);
-            continue;
+            /* a run of literal text in one copy: most of the generated C is format text */
+            const char *e = f;
+            while (*e != '\0' && *e != '%') e++;
+            fmt_run(out, n, &len, f, (size_t)(e - f));
+            if (*e == '\0') break;
+            f = e;
         }
         f++;
         int plus = 0, zero = 0, width = 0, lng = 0;
@@ -78,7 +91,7 @@ size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
         switch (*f) {
         case 's': {
             const char *str = va_arg(ap, const char *);
-            while (*str != '\0') OUT(*str++);
+            fmt_run(out, n, &len, str, strlen(str));
             continue;
         }
         case 'c': OUT((char)va_arg(ap, int)); continue;
@@ -94,6 +107,7 @@ size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
             base = *f == 'X' ? 16 : *f == 'o' ? 8 : 10;
             break;
         default: /* not used by the generator */
+            if (*f == '\0') f--; /* a lone '%' at the end: stop at the NUL */
             continue;
         }
         char dig[24];
@@ -121,20 +135,18 @@ size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) {
 }
 
 void cg_printf(cg_buf *b, const char *fmt, ...) {
-    char small[512];
+    /* formatted in place when the text fits the room kept free (almost always),
+     * else again once the buffer has grown to its length */
+    if (!buf_reserve(b, 512)) return;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    size_t k = cg_vfmt(small, sizeof small, fmt, ap);
+    size_t room = b->cap - b->n;
+    size_t k = cg_vfmt(b->p + b->n, room, fmt, ap);
     va_end(ap);
-    if (k < sizeof small) {
-        va_end(ap2);
-        if (!buf_reserve(b, k)) return;
-        memcpy(b->p + b->n, small, k + 1);
+    if (k < room) {
         b->n += k;
-        return;
-    }
-    if (buf_reserve(b, k)) {
+    } else if (buf_reserve(b, k)) {
         cg_vfmt(b->p + b->n, k + 1, fmt, ap2);
         b->n += k;
     }

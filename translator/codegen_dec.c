@@ -526,14 +526,20 @@ static int dec_load(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int i, const
  * (after the helper it holds a valid PKD(pr)), kept in a dN slot. Nested
  * blocks rather than gotos to labels: a label per instruction made gcc -O0
  * twice as slow on a 10,000-instruction program. */
-static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int open) {
+static void dec_tail(cg_ctx *c, const mi_insn *in, const cg_opnd *o, int open, int sure) {
     cg_buf *b = &c->body;
     if (open > 0) {
         for (; open > 0; open--) cg_put(b, "}");
         cg_put(b, "\n");
     }
-    cg_put(b, "if (!c) {\n");
     const mi_operand *rop = &c->t->opnds[in->first];
+    if (sure) {
+        /* the fast path cannot fail (cg_emit_dec_arith): no helper call to emit */
+        c->dc_done = 1;
+        dcache_forget(c, rop->ref);
+        return;
+    }
+    cg_put(b, "if (!c) {\n");
     int rk = reg_of(c, rop);
     /* the helper reads the operands' bytes; on an exception the receiver's
      * bytes must hold its value before the instruction */
@@ -592,7 +598,7 @@ static int dec_inplace(cg_ctx *c, const mi_insn *in, const cg_opnd *o, const dsr
     else cg_snprintf(delta, sizeof delta, "%s", ev);
     cg_printf(&c->body, "c = rt->pkdaddv[%u](%s, %s(%s), &r);\n", o[0].type.size, o[0].addr,
               in->op == MI_OP_SUBN ? "-" : "", delta);
-    dec_tail(c, in, o, open);
+    dec_tail(c, in, o, open, 0);
     return 1;
 }
 
@@ -627,8 +633,9 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char e[2][200];
     int big = x.mag >= y.mag ? 0 : 1;
     int guard = in->op == MI_OP_MULN && bound > I64MAX;
+    size_t c0 = b->n; /* where "c = 0;" is, taken out again when the fast path is sure */
     cg_put(b, "c = 0;\n");
-    int open = 0;
+    int open = 0, sure = 0;
     for (int i = 0; i < 2; i++) open += dec_load(c, in, o, i + 1, src[i], guard && i == big, e[i], sizeof e[i]);
     if (in->op == MI_OP_MULN) {
         if (guard) {
@@ -665,18 +672,34 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         bound *= pk; /* |r| <= bound */
     }
     int rk = reg_of(c, &c->t->opnds[in->first]), sk = shadow_of(c, &c->t->opnds[in->first]);
+    /* Sure: every source was read without a condition, nothing is scaled down and
+     * the bound is below the digit limit, so the result is always exact and in
+     * range and the store below cannot fail: neither c nor the helper path is
+     * emitted. */
+    sure = down == 0 && open == 0 && bound < p10(pr);
+    if (sure && b->n - c0 >= 7 && b->p != NULL && memcmp(b->p + c0, "c = 0;\n", 7) == 0) {
+        memmove(b->p + c0, b->p + c0 + 7, b->n - c0 - 7);
+        b->n -= 7;
+        b->p[b->n] = '\0';
+    }
     if (rk >= 0 && down == 0) {
         /* into the register only: the digit limit, unless the bound is below it */
-        if (bound >= p10(pr))
-            cg_printf(b, "if (r < %lldLL && r > -%lldLL) ", (long long)p10(pr), (long long)p10(pr));
-        cg_printf(b, "{rv[%d] = r; rf[%d] = 2; c = 1;}\n", rk, rk);
+        if (sure)
+            cg_printf(b, "rv[%d] = r; rf[%d] = 2;\n", rk, rk);
+        else if (bound >= p10(pr))
+            cg_printf(b, "if (r < %lldLL && r > -%lldLL) {rv[%d] = r; rf[%d] = 2; c = 1;}\n",
+                      (long long)p10(pr), (long long)p10(pr), rk, rk);
+        else
+            cg_printf(b, "{rv[%d] = r; rf[%d] = 2; c = 1;}\n", rk, rk);
     } else if (rk >= 0) {
         cg_printf(b, "if ((c = rt->pkdscale(r, %u, %u, %d, &rv[%d])) != 0) rf[%d] = 2;\n", pr, down, rnd, rk, rk);
     } else if (sk >= 0) {
         /* into the shadow only, as into a register */
         char e2[64];
         shadow_slot(c, sk, ro, e2, sizeof e2);
-        if (down == 0) {
+        if (sure) {
+            cg_printf(b, "av[%s] = r; af[%s] = 2;\n", e2, e2);
+        } else if (down == 0) {
             if (bound >= p10(pr))
                 cg_printf(b, "if (r < %lldLL && r > -%lldLL) ", (long long)p10(pr), (long long)p10(pr));
             cg_printf(b, "{av[%s] = r; af[%s] = 2; c = 1;}\n", e2, e2);
@@ -685,10 +708,10 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
                       e2);
         }
     } else if (down == 0) {
-        cg_printf(b, "c = rt->pkdsetv[%u](%s, r, &r);\n", pr, ro->addr);
+        cg_printf(b, "%srt->pkdsetv[%u](%s, r, &r);\n", sure ? "(void)" : "c = ", pr, ro->addr);
     } else {
         cg_printf(b, "c = rt->pkdput(%s, %u, r, %u, %d, &r);\n", ro->addr, pr, down, rnd);
     }
-    dec_tail(c, in, o, open);
+    dec_tail(c, in, o, open, sure);
     return 1;
 }

@@ -633,7 +633,7 @@ const mi_rt_table mi_rt = {
     mi_sem_load_int, mi_sem_store_int, mi_sem_cpybla, mi_sem_cpyblap, mi_sem_cat,
     mi_sem_scan, mi_sem_trimlen, mi_sem_cmpc, mi_sem_cvtnc, mi_sem_cvtcn, mi_sem_edit,
     mi_machine_callxp, mi_sem_pkd_put, mi_sem_pkd_getv, mi_sem_pkd_setv, mi_sem_pkd_addv,
-    mi_sem_pkd_scale,
+    mi_sem_pkd_scale, mi_interp_exec_one,
 };
 
 typedef struct run_job {

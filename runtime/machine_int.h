@@ -88,6 +88,12 @@ struct mi_runctx {
 int mi_interp_exec(mi_invocation *inv);             /* MI_RUN_* */
 mi_status mi_interp_prepare(mi_program *p, mi_diag *d); /* builds p->icode */
 void mi_interp_free(void *icode);
+/* Executes instruction insn (0-based) of inv's program by the interpreter's
+ * generic body (interp_ops.c): native code calls it (rt->exec) for instructions
+ * that are one helper call anyway, so that their C is one short call. Builds
+ * p->icode at the first use (MIE0008 if memory runs out). Only for instructions
+ * that do not branch; returns as mi_interp_generic (the int convention). */
+int mi_interp_exec_one(mi_invocation *inv, uint32_t insn);
 
 /* SIGEXC without the monitor search: makes the exception pending (the caller then
  * raises it with mi_machine_raise(inv, insn, MI_EXC_NONE)). */

@@ -252,7 +252,7 @@ static inline mi_exc mi_machine_based(const mi_spcptr *p, uint64_t root_size, ui
 
 /* Everything native code calls, in one table (so libtcc-compiled code needs no
  * symbol resolution). version is MI_RT_VERSION; new entries are only appended. */
-#define MI_RT_VERSION 4u /* 2: callxp; 3: pkdput, pkdgetv, pkdsetv, pkdaddv; 4: pkdscale */
+#define MI_RT_VERSION 5u /* 2: callxp; 3: pkdput, pkdgetv, pkdsetv, pkdaddv; 4: pkdscale; 5: exec */
 struct mi_rt_table {
     uint32_t version, size;
     /* machine */
@@ -297,6 +297,11 @@ struct mi_rt_table {
     const mi_pkd_setfn *pkdsetv, *pkdaddv;
     /* version 4 */
     int (*pkdscale)(int64_t, uint32_t, uint32_t, int, int64_t *);
+    /* version 5: instruction insn (0-based) of inv's program, executed as the
+     * interpreter executes it (int convention); only for instructions that do
+     * not branch. The translator's short form of an instruction that is one
+     * helper call anyway. */
+    int (*exec)(mi_invocation *, uint32_t);
 };
 
 /* The table (filled with the functions above). */

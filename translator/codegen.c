@@ -248,17 +248,21 @@ const char *cg_r(cg_ctx *c, mi_exc e) {
 
 void cg_raise(cg_ctx *c, mi_exc e) { cg_printf(&c->body, "%s\n", cg_r(c, e)); }
 
-void cg_ck(cg_ctx *c, const char *fmt, ...) {
+static void ck_va(cg_ctx *c, const char *fmt, va_list ap) {
     char call[1024];
-    va_list ap;
-    va_start(ap, fmt);
     size_t k = cg_vfmt(call, sizeof call, fmt, ap);
-    va_end(ap);
     if (k >= sizeof call) {
         c->body.oom = 1; /* cannot happen: operands are short */
         return;
     }
     cg_printf(&c->body, "if ((ex = %s) != 0) {pc=%u;goto raise_;}\n", call, c->k);
+}
+
+void cg_ck(cg_ctx *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    ck_va(c, fmt, ap);
+    va_end(ap);
 }
 
 const char *cg_st(unsigned size) {
@@ -558,6 +562,28 @@ void cg_store_int(cg_ctx *c, const cg_opnd *o, const char *val, __int128 lo, __i
     cg_printf(&c->body, "%s%s = %s(%s);\n", cg_st(sz), o->addr, cg_sc(sz), val);
 }
 
+void cg_ck_insn(cg_ctx *c, const char *fmt, ...) {
+    if (!c->exec_form) {
+        va_list ap;
+        va_start(ap, fmt);
+        ck_va(c, fmt, ap);
+        va_end(ap);
+        return;
+    }
+    /* The interpreter reads and writes the operands' bytes in storage: the
+     * locals they name are stored first and read back before the result is
+     * tested (as around a CALLX), so a raise_ after it stores the same values. */
+    uint32_t m = cg_locs_live_named(c, &c->t->insns[c->k]);
+    if (m == 0) {
+        cg_printf(&c->body, "if ((ex = rt->exec(inv, %u)) != 0) {pc=%u;goto raise_;}\n", c->k, c->k);
+        return;
+    }
+    cg_locs_store(c, m);
+    cg_printf(&c->body, "ex = rt->exec(inv, %u);\n", c->k);
+    cg_locs_load(c, m);
+    cg_printf(&c->body, "if (ex != 0) {pc=%u;goto raise_;}\n", c->k);
+}
+
 /* ---- instruction families handled here ------------------------------------ */
 
 static void emit_cond_branch(cg_ctx *c, mi_cond cond, const char *cv, uint32_t label) {
@@ -588,7 +614,7 @@ static void emit_char(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         cg_printf(b, "rt->cpybla(%s, %s, %s, %s);\n", o[0].addr, o[0].len, o[1].addr, o[1].len);
         return;
     case MI_OP_CPYBLAP:
-        cg_ck(c, "rt->cpyblap(%s, %s, %s, %s, %s, %s)", o[0].addr, o[0].len, o[1].addr, o[1].len,
+        cg_ck_insn(c, "rt->cpyblap(%s, %s, %s, %s, %s, %s)", o[0].addr, o[0].len, o[1].addr, o[1].len,
               o[2].addr, o[2].len);
         return;
     case MI_OP_CAT:
@@ -623,15 +649,15 @@ static void emit_conv(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     int rnd = (in->mods & MI_MOD_ROUND) != 0;
     switch (in->op) {
     case MI_OP_CVTNC:
-        cg_ck(c, "rt->cvtnc(%s, %s, &%s, %s)", o[0].addr, o[0].len, cg_type(c, &o[1].type, t1),
+        cg_ck_insn(c, "rt->cvtnc(%s, %s, &%s, %s)", o[0].addr, o[0].len, cg_type(c, &o[1].type, t1),
               o[1].addr);
         return;
     case MI_OP_CVTCN:
-        cg_ck(c, "rt->cvtcn(%d, &%s, %s, %s, %s)", rnd, cg_type(c, &o[0].type, t1), o[0].addr,
+        cg_ck_insn(c, "rt->cvtcn(%d, &%s, %s, %s, %s)", rnd, cg_type(c, &o[0].type, t1), o[0].addr,
               o[1].addr, o[1].len);
         return;
     case MI_OP_EDIT:
-        cg_ck(c, "rt->edit(%s, %s, &%s, %s, %s, %s)", o[0].addr, o[0].len, cg_type(c, &o[1].type, t1),
+        cg_ck_insn(c, "rt->edit(%s, %s, &%s, %s, %s, %s)", o[0].addr, o[0].len, cg_type(c, &o[1].type, t1),
               o[1].addr, o[2].addr, o[2].len);
         return;
     default:
@@ -646,7 +672,7 @@ static void emit_space(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     case MI_OP_CRTS:
         a1 = cg_int_arg(c, &o[1], "a", v1, sizeof v1);
         a2 = cg_int_arg(c, &o[2], "b", v2, sizeof v2);
-        cg_ck(c, "rt->crts(inv, %s, %s, %s)", o[0].addr, a1, a2);
+        cg_ck_insn(c, "rt->crts(inv, %s, %s, %s)", o[0].addr, a1, a2);
         return;
     case MI_OP_ADDSPP: {
         /* inline mi_machine_addspp: a set (MCH3601); 0 <= offset + b <= size
@@ -667,11 +693,11 @@ static void emit_space(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
         cg_store_int(c, &o[0], "r", -(__int128)INT32_MAX, INT32_MAX);
         return;
     case MI_OP_CPYP:
-        cg_ck(c, "rt->cpyp(%s, %s)", o[0].addr, o[1].addr);
+        cg_ck_insn(c, "rt->cpyp(%s, %s)", o[0].addr, o[1].addr);
         return;
     case MI_OP_SETSPSZ:
         a1 = cg_int_arg(c, &o[1], "a", v1, sizeof v1);
-        cg_ck(c, "rt->setspsz(inv, %s, %s)", o[0].addr, a1);
+        cg_ck_insn(c, "rt->setspsz(inv, %s, %s)", o[0].addr, a1);
         return;
     case MI_OP_SPSZ:
         cg_ck(c, "rt->spsz(&r, %s)", o[1].addr);
@@ -812,7 +838,7 @@ static void emit_insn_body(cg_ctx *c, uint32_t k, const char *file) {
         emit_space(c, in, o);
         return;
     case MI_OP_RSLVSP:
-        cg_ck(c, "rt->rslvsp(inv, %s, %s, %s)", o[0].addr, o[1].addr, o[1].len);
+        cg_ck_insn(c, "rt->rslvsp(inv, %s, %s, %s)", o[0].addr, o[1].addr, o[1].len);
         return;
     case MI_OP_SIGEXC:
         if (o[0].len_known && o[0].lenv < 7) { /* the verifier requires CHAR(7) */
@@ -824,7 +850,7 @@ static void emit_insn_body(cg_ctx *c, uint32_t k, const char *file) {
                   o[1].len);
         return;
     case MI_OP_RTVEXC:
-        cg_ck(c, "rt->rtvexc(inv, %s, %s, %s, %s, &%s, %s)", o[0].addr, o[0].len, o[1].addr, o[1].len,
+        cg_ck_insn(c, "rt->rtvexc(inv, %s, %s, %s, %s, &%s, %s)", o[0].addr, o[0].len, o[1].addr, o[1].len,
               cg_type(c, &o[2].type, tn), o[2].addr);
         return;
     default:
@@ -885,6 +911,17 @@ mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc,
     return cg_translate_verified(t, name, csrc, n, d);
 }
 
+/* MI_TRANSLATE_EXEC_MIN, or the environment's MI_TRANSLATE_EXEC_MIN (a decimal
+ * number of instructions; 0: every program) when it is one. */
+static uint32_t cg_exec_min(void) {
+    const char *e = getenv("MI_TRANSLATE_EXEC_MIN");
+    if (e == NULL || *e < '0' || *e > '9') return MI_TRANSLATE_EXEC_MIN;
+    char *end;
+    unsigned long long v = strtoull(e, &end, 10);
+    if (*end != '\0' || v > UINT32_MAX) return MI_TRANSLATE_EXEC_MIN;
+    return (uint32_t)v;
+}
+
 mi_status cg_translate_verified(const mi_template *t, const char *name, char **csrc, size_t *n,
                                 mi_diag *d) {
     mi_status st;
@@ -893,6 +930,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     cg_ctx c;
     memset(&c, 0, sizeof c);
     c.t = t;
+    c.exec_form = t->ninsns >= cg_exec_min();
     st = mi_layout_build(t, &c.l, d);
     if (st != MI_OK) return st;
     c.target = calloc(t->ninsns ? t->ninsns : 1, 1);

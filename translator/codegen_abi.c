@@ -54,7 +54,8 @@
     int (*const *pkdgetv)(const u8 *, i64 *);                                            \
     int (*const *pkdsetv)(u8 *, i64, i64 *);                                             \
     int (*const *pkdaddv)(u8 *, i64, i64 *);                                             \
-    int (*pkdscale)(i64, u32, u32, int, i64 *);
+    int (*pkdscale)(i64, u32, u32, int, i64 *);                                          \
+    int (*exec)(void *, u32);
 
 #define CG_STR_(...) #__VA_ARGS__
 #define CG_STR(...) CG_STR_(__VA_ARGS__)
@@ -117,6 +118,7 @@ SAME(RT, mi_rt_table, pkdgetv);
 SAME(RT, mi_rt_table, pkdsetv);
 SAME(RT, mi_rt_table, pkdaddv);
 SAME(RT, mi_rt_table, pkdscale);
+SAME(RT, mi_rt_table, exec);
 _Static_assert(sizeof(RT) == sizeof(mi_rt_table), "RT size: a new run-time entry needs a mirror field");
 /* Enums travel as int. */
 _Static_assert(sizeof(mi_exc) == sizeof(int) && sizeof(mi_op) == sizeof(int) &&

@@ -110,6 +110,7 @@ typedef struct cg_ctx {
     uint8_t *loc;
     uint32_t nloc, loc_obj[CG_NLOC];
     unsigned loc_mem;
+    int exec_form; /* whole-instruction helper calls as rt->exec (cg_ck_insn) */
     int loc_parm;
     int dc_done;           /* the current instruction updated dcache itself */
     int named;             /* a #line has given the file name */
@@ -155,6 +156,12 @@ void cg_raise(cg_ctx *c, mi_exc e);
 /* Emits a call returning mi_exc (printf-style text of the call expression),
  * raising what it returns. */
 void cg_ck(cg_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a call that performs the current instruction whole, on its
+ * operands' bytes as the interpreter resolves them: in the exec form
+ * (cg_ctx.exec_form) it becomes rt->exec(inv, k), the interpreter's generic
+ * body (no operand list for the C compiler to parse); the caller has made the
+ * bytes current (PKD registers and shadows written back), as for the helper. */
+void cg_ck_insn(cg_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The lvalue prefix storing a size-byte integer ("*(i32u*)") and the conversion
  * of an i64 to it ("(i32)"). */
 const char *cg_st(unsigned size);
@@ -237,6 +244,9 @@ int cg_loc_of(const cg_ctx *c, uint32_t obj);
  * operands of in name. */
 uint32_t cg_locs_mask(const cg_ctx *c, unsigned which);
 uint32_t cg_locs_named(const cg_ctx *c, const mi_insn *in);
+/* Those of cg_locs_named that this instruction's operands resolve to (not to
+ * storage: loc_mem). */
+uint32_t cg_locs_live_named(const cg_ctx *c, const mi_insn *in);
 void cg_locs_store(cg_ctx *c, uint32_t mask);
 void cg_locs_load(cg_ctx *c, uint32_t mask);
 void cg_locs_decl(cg_ctx *c, cg_buf *out);

@@ -142,6 +142,12 @@ uint32_t cg_locs_named(const cg_ctx *c, const mi_insn *in) { return named_by(c, 
 
 int cg_names_parm(const cg_ctx *c, const mi_insn *in) { return named_by(c, in).parm; }
 
+uint32_t cg_locs_live_named(const cg_ctx *c, const mi_insn *in) {
+    uint32_t m = named_by(c, in).mask;
+    if (c->loc_mem != 0) m &= ~cg_locs_mask(c, c->loc_mem);
+    return m;
+}
+
 /* One statement per local in mask: storage := local (store) or local := storage.
  * A byte copy, so it is right whatever the host's byte order. */
 static void copy_locs(cg_ctx *c, cg_buf *b, uint32_t mask, int store) {

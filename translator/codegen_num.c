@@ -90,13 +90,13 @@ static void flt_store(cg_ctx *c, const cg_opnd *r, const char *val) {
 
 void cg_helper_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char t0[16], t1[16], t2[16];
-    cg_ck(c, "rt->arith(%d, %d, &%s, %s, &%s, %s, &%s, %s)", (int)in->op, (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
+    cg_ck_insn(c, "rt->arith(%d, %d, &%s, %s, &%s, %s, &%s, %s)", (int)in->op, (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
               cg_type(c, &o[1].type, t1), o[1].addr, cg_type(c, &o[2].type, t2), o[2].addr);
 }
 
 static void helper_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char t0[16], t1[16];
-    cg_ck(c, "rt->unary(%d, %d, &%s, %s, &%s, %s)", (int)in->op, (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
+    cg_ck_insn(c, "rt->unary(%d, %d, &%s, %s, &%s, %s)", (int)in->op, (in->mods & MI_MOD_ROUND) != 0, cg_type(c, &o[0].type, t0), o[0].addr,
               cg_type(c, &o[1].type, t1), o[1].addr);
 }
 

@@ -42,11 +42,25 @@
  * compiles a few MB of C per second, and the interpreter runs them anyway. */
 #define MI_TRANSLATE_MAX_C (32u << 20)
 
+/* Programs of at least this many instructions are translated in the exec form:
+ * an instruction that is one call of a semantic helper anyway (decimal and
+ * conversion helpers, EDIT, CPYBLAP, the space and exception operations) becomes
+ * rt->exec(inv, k), the interpreter's generic body for instruction k, instead of
+ * a call with its operands' types and addresses. Same results, bytes and
+ * exceptions; less C for the compiler (the 10k-instruction install benchmark:
+ * 20 % fewer host instructions in tcc), and slower where such an instruction
+ * runs often (strings, all in the exec form: 30 % slower, measured), so only for
+ * large programs, whose compile time grows with their size while their hot loops
+ * usually do not. The environment variable MI_TRANSLATE_EXEC_MIN (a decimal
+ * number; 0: every program) replaces it; the conformance suite runs every
+ * program in both forms. */
+#define MI_TRANSLATE_EXEC_MIN 2000u
+
 /* Template -> C source text (*csrc malloc'd, NUL-terminated, *n bytes without
  * the NUL). name is the program name (used by #line when the template has no
  * SOURCE section, and in a comment). The template is verified first
  * (MI_E_VERIFY); too large a program gives MI_E_UNSUPPORTED. Deterministic: the
- * same template and name give the same text. */
+ * same template, name and MI_TRANSLATE_EXEC_MIN give the same text. */
 mi_status mi_translate_to_c(const mi_template *t, const char *name, char **csrc, size_t *n,
                             mi_diag *d);
 

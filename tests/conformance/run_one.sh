@@ -4,13 +4,14 @@
 #
 #   run_one.sh FILE MODE [MI]
 #
-# FILE  the .mi program;  MODE  interpret | translate;  MI  the `mi` executable
+# FILE  the .mi program;  MODE  interpret | translate | translate-exec (translated in
+# the exec form, MI_TRANSLATE_EXEC_MIN=0: translator/mi_translate.h);  MI  the `mi` executable
 # (default: $MI, else `mi` from PATH). Exit status: 0 pass, 1 fail, 2 bad usage or
 # a malformed expectation block. POSIX sh, awk, sed and diff only.
 set -u
 
 usage() {
-    echo "usage: run_one.sh FILE interpret|translate [MI]" >&2
+    echo "usage: run_one.sh FILE interpret|translate|translate-exec [MI]" >&2
     exit 2
 }
 
@@ -19,7 +20,12 @@ file=$1
 mode=$2
 mi=${3:-${MI:-mi}}
 case $mode in
-interpret | translate) ;;
+interpret | translate) runmode=$mode ;;
+translate-exec)
+    runmode=translate
+    MI_TRANSLATE_EXEC_MIN=0
+    export MI_TRANSLATE_EXEC_MIN
+    ;;
 *) usage ;;
 esac
 [ -r "$file" ] || {
@@ -115,7 +121,7 @@ stdin_path="$tmp/stdin"
 [ -f "$tmp/stdin_file" ] && stdin_path=$(cat "$tmp/stdin_file")
 stdout_path="$tmp/stdout"
 [ -f "$tmp/stdout_file" ] && stdout_path=$(cat "$tmp/stdout_file")
-"$mi" run --"$mode" "$file" -- "$@" <"$stdin_path" >"$stdout_path" 2>"$tmp/stderr"
+"$mi" run --"$runmode" "$file" -- "$@" <"$stdin_path" >"$stdout_path" 2>"$tmp/stderr"
 rc=$?
 [ -f "$tmp/stdout_file" ] && : >"$tmp/stdout" # output went elsewhere: nothing to compare
 
@@ -223,7 +229,7 @@ fi
 # In translate mode the point is to run native code: a fallback to the interpreter
 # (translator/translate.c's one line on standard error) fails the program even when its
 # results are right, whether or not standard error is otherwise compared.
-if [ "$mode" = translate ] && grep -q '^mi: .*: translation unavailable (.*); interpreting$' "$tmp/stderr"; then
+if [ "$runmode" = translate ] && grep -q '^mi: .*: translation unavailable (.*); interpreting$' "$tmp/stderr"; then
     report "translate mode fell back to the interpreter:"
     grep '^mi: .*: translation unavailable' "$tmp/stderr" | sed 's/^/    /'
 fi

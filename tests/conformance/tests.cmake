@@ -1,14 +1,15 @@
 # Conformance suite: one ctest per program per execution mode, named
 # conformance/<name>/<mode> (the examples as conformance/examples/<name>/<mode>).
 # Programs under lib/ are callees for CALLX tests, not tests themselves.
-# The translate mode is registered only when the translator is built (MI_HAVE_TRANSLATOR).
+# The translate modes are registered only when the translator is built (MI_HAVE_TRANSLATOR):
+# translate, and translate-exec (every program in the exec form of large programs).
 set(MI_CONFORMANCE_DIR ${CMAKE_CURRENT_LIST_DIR})
 file(GLOB MI_CONFORMANCE_PROGRAMS CONFIGURE_DEPENDS ${MI_CONFORMANCE_DIR}/*.mi)
 file(GLOB MI_EXAMPLE_PROGRAMS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/examples/*.mi)
 
 set(MI_CONFORMANCE_MODES interpret)
 if(MI_HAVE_TRANSLATOR)
-  list(APPEND MI_CONFORMANCE_MODES translate)
+  list(APPEND MI_CONFORMANCE_MODES translate translate-exec)
 endif()
 
 # A program whose block has a "; RUN-SERIAL:" line (one that needs much memory or time) runs

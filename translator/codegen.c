@@ -134,6 +134,28 @@ size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) {
     return k;
 }
 
+/* The hot, fixed shapes of operand text built directly (cg_vfmt's format walk
+ * and va_list were most of the generator's time in cg_resolve): the decimal
+ * digits of v at p, returning their number (at most 20). */
+static size_t put_u(char *p, unsigned long long v) {
+    char dig[20];
+    size_t nd = 0;
+    do {
+        dig[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < nd; i++) p[i] = dig[nd - 1 - i];
+    return nd;
+}
+
+/* buf := prefix followed by v's digits and a NUL (callers size buf for their
+ * prefix and the digits of a uint32_t: at most 10). */
+static void put_pu(char *buf, const char *prefix, uint32_t v) {
+    size_t k = strlen(prefix);
+    memcpy(buf, prefix, k);
+    buf[k + put_u(buf + k, v)] = '\0';
+}
+
 void cg_printf(cg_buf *b, const char *fmt, ...) {
     /* formatted in place when the text fits the room kept free (almost always),
      * else again once the buffer has grown to its length */
@@ -202,7 +224,7 @@ static int type_index_grow(cg_ctx *c) {
 }
 
 const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]) {
-    cg_snprintf(buf, 16, "T0");
+    memcpy(buf, "T0", 3);
     if ((c->ntypes + 1) * 2 > c->thcap && !type_index_grow(c)) {
         c->decl.oom = 1;
         return buf;
@@ -210,7 +232,7 @@ const char *cg_type(cg_ctx *c, const mi_type *t, char buf[16]) {
     uint32_t j = type_hash(t) & (c->thcap - 1);
     for (; c->thash[j] != 0; j = (j + 1) & (c->thcap - 1)) {
         if (mi_type_equal(&c->types[c->thash[j] - 1], t)) {
-            cg_snprintf(buf, 16, "T%u", c->thash[j] - 1);
+            put_pu(buf, "T", c->thash[j] - 1); /* at most 11 bytes */
             return buf;
         }
     }
@@ -286,15 +308,16 @@ const char *cg_sc(unsigned size) {
 /* ---- operand resolution (§3.1) ---------------------------------------------- */
 
 /* The C name of an area base for a non-BASED object layout. */
-static void area_name(cg_ctx *c, const mi_objlayout *ol, char *buf, size_t n) {
+/* buf: at least 16 bytes */
+static void area_name(cg_ctx *c, const mi_objlayout *ol, char *buf) {
     switch (ol->area) {
-    case MI_AREA_STATIC: c->uses |= CG_USES_S; cg_snprintf(buf, n, "S"); break;
-    case MI_AREA_AUTO: c->uses |= CG_USES_A; cg_snprintf(buf, n, "A"); break;
+    case MI_AREA_STATIC: c->uses |= CG_USES_S; memcpy(buf, "S", 2); break;
+    case MI_AREA_AUTO: c->uses |= CG_USES_A; memcpy(buf, "A", 2); break;
     case MI_AREA_PARM:
         if (ol->root < c->l.nparms) c->parm_used[ol->root] = 1;
-        cg_snprintf(buf, n, "P%u", ol->root);
+        put_pu(buf, "P", ol->root);
         break;
-    default: c->uses |= CG_USES_K; cg_snprintf(buf, n, "K"); break;
+    default: c->uses |= CG_USES_K; memcpy(buf, "K", 2); break;
     }
 }
 
@@ -311,12 +334,12 @@ static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t
     }
     *off = ol->offset;
     if (ol->area != MI_AREA_BASED) {
-        area_name(c, ol, area, an);
+        area_name(c, ol, area);
         return;
     }
     const mi_objlayout *pl = &c->l.objs[ol->root];
     char parea[16];
-    area_name(c, pl, parea, sizeof parea);
+    area_name(c, pl, parea);
     /* §5: the pointer is set and the whole root lies within the current size */
     unsigned long long so = pl->offset;
     cg_printf(&c->body,
@@ -358,9 +381,23 @@ static int simple_value(cg_ctx *c, const mi_subref *s, const char *var, int64_t 
     return 0;
 }
 
+/* buf (n >= 48) := area, or "(area+off)"; area is at most 24 bytes */
 static void fmt_addr(char *buf, size_t n, const char *area, uint64_t off) {
-    if (off == 0) cg_snprintf(buf, n, "%s", area);
-    else cg_snprintf(buf, n, "(%s+%llu)", area, (unsigned long long)off);
+    size_t k = strlen(area);
+    if (k > 24 || n < 48) { /* not reached: area names are short */
+        cg_snprintf(buf, n, off == 0 ? "%s" : "(%s+%llu)", area, (unsigned long long)off);
+        return;
+    }
+    if (off == 0) {
+        memcpy(buf, area, k + 1);
+        return;
+    }
+    buf[0] = '(';
+    memcpy(buf + 1, area, k);
+    buf[k + 1] = '+';
+    k += 2 + put_u(buf + k + 2, off);
+    buf[k] = ')';
+    buf[k + 1] = '\0';
 }
 
 void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
@@ -381,7 +418,7 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
         fmt_addr(o->addr, sizeof o->addr, "K", kc->offset);
         o->len_known = 1;
         o->lenv = kc->nbytes;
-        cg_snprintf(o->len, sizeof o->len, "%u", kc->nbytes);
+        put_pu(o->len, "", kc->nbytes);
         if (mi_type_is_integer(&kc->type)) {
             int ok;
             o->imm = const_int(t, op->ref, &ok);
@@ -394,19 +431,19 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
     char area[16], pvar[8];
     uint64_t off;
     o->type = ob->type;
-    cg_snprintf(pvar, sizeof pvar, "p%u", slot);
+    put_pu(pvar, "p", slot);
     locate(c, op->ref, pvar, area, sizeof area, &off);
     o->len_known = 1;
     o->lenv = ob->type.kind == MI_T_CHAR ? ob->type.len : 0;
-    cg_snprintf(o->len, sizeof o->len, "%u", o->lenv);
+    put_pu(o->len, "", o->lenv);
     if (op->kind == MI_O_OBJ) {
         o->dim = ob->dim;
         fmt_addr(o->addr, sizeof o->addr, area, off);
         return;
     }
-    char xv[8], lv[8];
-    cg_snprintf(xv, sizeof xv, "x%u", slot);
-    cg_snprintf(lv, sizeof lv, "l%u", slot);
+    char xv[28], lv[28];
+    put_pu(xv, "x", slot);
+    put_pu(lv, "l", slot);
     if (op->kind == MI_O_ELEM) {
         int64_t v;
         uint32_t es = ol->esize;

@@ -7,8 +7,10 @@
 
 mi_status mi_store_install_source(mi_store *s, const char *lib, const char *name,
                                   const char *text, size_t n, const char *filename,
-                                  unsigned flags, mi_store_obj *info, mi_diag *d) {
+                                  unsigned flags, mi_store_obj *info, mi_template *loaded,
+                                  mi_diag *d) {
     if (info != NULL) memset(info, 0, sizeof *info);
+    if (loaded != NULL) mi_template_init(loaded);
     mi_asm_opts o;
     mi_asm_opts_init(&o);
     o.filename = filename;
@@ -41,7 +43,7 @@ mi_status mi_store_install_source(mi_store *s, const char *lib, const char *name
         return r;
     }
     mi_asm_diags_free(&dg);
-    r = mi_store_install(s, lib, name, bytes, nb, filename, flags, info, d);
+    r = mi_store_install(s, lib, name, bytes, nb, filename, flags, info, loaded, d);
     free(bytes);
     return r;
 }

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mi_status.h"
+#include "mi_template.h"
 
 /* PRAGMA application_id of a store ("MIOS", MI object store) and of a save file
  * ("MISV"), and the schema versions (PRAGMA user_version) this code writes. */
@@ -139,17 +140,23 @@ enum {
  * first (mi_template_load); nothing is stored if that fails. The library must
  * exist, except MI_STORE_DEFAULT_LIB, which is created on first use. Without
  * MI_STORE_REPLACE an existing lib/name gives MI_E_EXISTS. source_file may be
- * NULL. info (may be NULL) is filled as mi_store_get would; clear it after. */
+ * NULL. info (may be NULL) is filled as mi_store_get would; clear it after.
+ * loaded (may be NULL) receives, when the install succeeds, that decoded and
+ * verified template (so that a caller translating it next need not read and
+ * verify it again); the caller frees it with mi_template_free. On failure it is
+ * left empty (mi_template_init). */
 mi_status mi_store_install(mi_store *s, const char *lib, const char *name,
                            const uint8_t *tmpl, size_t n, const char *source_file,
-                           unsigned flags, mi_store_obj *info, mi_diag *d);
+                           unsigned flags, mi_store_obj *info, mi_template *loaded,
+                           mi_diag *d);
 
 /* Install MI assembly source: assembled with the assembler (its diagnostics are
  * returned in d, MI_E_SYNTAX), then as mi_store_install. filename is recorded
  * in the template's SOURCE section and as the object's source file. */
 mi_status mi_store_install_source(mi_store *s, const char *lib, const char *name,
                                   const char *text, size_t n, const char *filename,
-                                  unsigned flags, mi_store_obj *info, mi_diag *d);
+                                  unsigned flags, mi_store_obj *info, mi_template *loaded,
+                                  mi_diag *d);
 
 /* One object; MI_E_NOTFOUND (naming it) if absent. Clear *o afterwards. */
 mi_status mi_store_get(mi_store *s, const char *lib, const char *name, mi_store_obj *o,

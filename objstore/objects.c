@@ -317,10 +317,12 @@ static mi_status do_install(mi_store *s, void *ctx, mi_diag *d) {
 
 mi_status mi_store_install(mi_store *s, const char *lib, const char *name,
                            const uint8_t *tmpl, size_t n, const char *source_file,
-                           unsigned flags, mi_store_obj *info, mi_diag *d) {
+                           unsigned flags, mi_store_obj *info, mi_template *loaded,
+                           mi_diag *d) {
     install_ctx c;
     memset(&c, 0, sizeof c);
     if (info != NULL) memset(info, 0, sizeof *info);
+    if (loaded != NULL) mi_template_init(loaded);
     mi_status r = mi_store_check_name(lib != NULL ? lib : MI_STORE_DEFAULT_LIB, c.lib,
                                       "library", d);
     if (r == MI_OK) r = mi_store_check_name(name, c.name, "program", d);
@@ -335,7 +337,6 @@ mi_status mi_store_install(mi_store *s, const char *lib, const char *name,
         return mi_diag_set(d, r, "%s/%s not installed: %s", c.lib, c.name, sub.msg);
     c.mi_version = t.mi_version;
     c.format_version = t.format_version;
-    mi_template_free(&t);
     c.bytes = tmpl;
     c.n = n;
     c.source_file = source_file;
@@ -343,7 +344,10 @@ mi_status mi_store_install(mi_store *s, const char *lib, const char *name,
     c.info = info;
     mi_store_xxh128_hex(tmpl, n, c.hash);
     mi_store_sha256_hex(tmpl, n, c.sha256);
-    return st_txn(s, 1, do_install, &c, d);
+    r = st_txn(s, 1, do_install, &c, d);
+    if (r == MI_OK && loaded != NULL) *loaded = t; /* ownership passes to the caller */
+    else mi_template_free(&t);
+    return r;
 }
 
 /* ---- queries ---------------------------------------------------------------------------- */

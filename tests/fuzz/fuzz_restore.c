@@ -30,7 +30,7 @@ static void build_good(void) {
         uint8_t *t = NULL;
         size_t n = 0;
         if (mi_asm_assemble(src[i], strlen(src[i]), NULL, &t, &n, NULL) != MI_OK) abort();
-        if (mi_store_install(s, NULL, i ? "TWO" : "ONE", t, n, "x.mi", 0, NULL, &d) != MI_OK) abort();
+        if (mi_store_install(s, NULL, i ? "TWO" : "ONE", t, n, "x.mi", 0, NULL, NULL, &d) != MI_OK) abort();
         free(t);
     }
     char path[64];

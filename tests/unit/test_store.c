@@ -145,7 +145,7 @@ static void test_open_creates(void **state) {
     fx_program(1, &b1, &n1);
     fx_xxh128(b1, n1, key);
     assert_int_equal(mi_store_open(old, 0, &s2, &d), MI_OK);
-    assert_int_equal(mi_store_install(s2, "M", "P", b1, n1, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(s2, "M", "P", b1, n1, NULL, 0, NULL, NULL, &d), MI_OK);
     mi_store_close(s2);
     fx_sql(old, "ALTER TABLE templates DROP COLUMN origin; PRAGMA user_version = 1;");
     assert_int_equal(mi_store_open(old, MI_STORE_OPEN_NOCREATE, &s2, &d), MI_OK);
@@ -270,7 +270,7 @@ static void test_libraries(void **state) {
     uint8_t *b;
     size_t n;
     fx_program(1, &b, &n);
-    assert_int_equal(mi_store_install(e->s, "BETA", "P1", b, n, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "BETA", "P1", b, n, NULL, 0, NULL, NULL, &d), MI_OK);
     char acc[200] = "";
     assert_int_equal(mi_store_list_libs(e->s, count_libs, acc, &d), MI_OK);
     assert_string_equal(acc, "ALPHA:0 BETA:1 ");
@@ -296,12 +296,12 @@ static void test_install_and_show(void **state) {
     fx_xxh128(b, n, xh);
     fx_sha256(b, n, sh);
     /* missing library: a clear error, nothing stored */
-    assert_int_equal(mi_store_install(e->s, "NOLIB", "P", b, n, NULL, 0, NULL, &d), MI_E_NOTFOUND);
+    assert_int_equal(mi_store_install(e->s, "NOLIB", "P", b, n, NULL, 0, NULL, NULL, &d), MI_E_NOTFOUND);
     assert_non_null(strstr(d.msg, "library NOLIB does not exist"));
     assert_non_null(strstr(d.msg, "mi crtlib NOLIB"));
     /* default library is created on first use */
     mi_store_obj o;
-    assert_int_equal(mi_store_install(e->s, NULL, "seven", b, n, "seven.mi", 0, &o, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, NULL, "seven", b, n, "seven.mi", 0, &o, NULL, &d), MI_OK);
     assert_string_equal(o.lib, "MILIB");
     assert_string_equal(o.name, "SEVEN");
     assert_string_equal(o.hash, xh);
@@ -314,13 +314,32 @@ static void test_install_and_show(void **state) {
     assert_true(o.created > 1700000000);
     mi_store_obj_clear(&o);
     /* same template under a second name: stored once */
-    assert_int_equal(mi_store_install(e->s, "MILIB", "SEVEN2", b, n, NULL, 0, &o, &d), MI_OK);
+    mi_template got_t, want_t;
+    assert_int_equal(mi_store_install(e->s, "MILIB", "SEVEN2", b, n, NULL, 0, &o, &got_t, &d), MI_OK);
     assert_int_equal(o.nshared, 2);
     assert_null(o.source_file);
     mi_store_obj_clear(&o);
+    /* the template it hands back is the one those bytes decode to */
+    mi_template_init(&want_t);
+    assert_int_equal(mi_template_load(b, n, &want_t, &d), MI_OK);
+    assert_int_equal(got_t.ninsns, want_t.ninsns);
+    assert_true(got_t.ninsns > 0);
+    assert_int_equal(got_t.nobjs, want_t.nobjs);
+    assert_int_equal(got_t.nconstbytes, want_t.nconstbytes);
+    for (uint32_t i = 0; i < want_t.ninsns; i++) {
+        assert_int_equal(got_t.insns[i].op, want_t.insns[i].op);
+        assert_int_equal(got_t.insns[i].nopnds, want_t.insns[i].nopnds);
+        assert_int_equal(got_t.insns[i].first, want_t.insns[i].first);
+    }
+    mi_template_free(&got_t);
+    mi_template_free(&want_t);
     assert_int_equal(fx_sql_int(e->path, "SELECT count(*) FROM templates"), 1);
     /* existing name */
-    assert_int_equal(mi_store_install(e->s, "milib", "seven", b, n, NULL, 0, NULL, &d), MI_E_EXISTS);
+    memset(&got_t, 0xA5, sizeof got_t); /* a failed install leaves it empty */
+    assert_int_equal(mi_store_install(e->s, "milib", "seven", b, n, NULL, 0, NULL, &got_t, &d), MI_E_EXISTS);
+    assert_int_equal(got_t.ninsns, 0);
+    assert_null(got_t.insns);
+    mi_template_free(&got_t);
     assert_non_null(strstr(d.msg, "MILIB/SEVEN already exists"));
     assert_non_null(strstr(d.msg, "--replace"));
     /* replace with another template: the old one stays (SEVEN2 uses it) */
@@ -328,26 +347,26 @@ static void test_install_and_show(void **state) {
     size_t n8;
     fx_program(8, &b8, &n8);
     assert_int_equal(mi_store_install(e->s, "MILIB", "SEVEN", b8, n8, NULL, MI_STORE_REPLACE,
-                                      NULL, &d), MI_OK);
+                                      NULL, NULL, &d), MI_OK);
     assert_int_equal(fx_sql_int(e->path, "SELECT count(*) FROM templates"), 2);
     /* replacing SEVEN2 too drops the now unused template */
     assert_int_equal(mi_store_install(e->s, "MILIB", "SEVEN2", b8, n8, NULL, MI_STORE_REPLACE,
-                                      NULL, &d), MI_OK);
+                                      NULL, NULL, &d), MI_OK);
     assert_int_equal(fx_sql_int(e->path, "SELECT count(*) FROM templates"), 1);
     /* bad templates are refused and nothing is stored */
     uint8_t bad[64];
     memcpy(bad, b, sizeof bad);
-    assert_int_not_equal(mi_store_install(e->s, "MILIB", "BAD", bad, sizeof bad, NULL, 0, NULL,
+    assert_int_not_equal(mi_store_install(e->s, "MILIB", "BAD", bad, sizeof bad, NULL, 0, NULL, NULL,
                                           &d), MI_OK);
     assert_non_null(strstr(d.msg, "MILIB/BAD not installed"));
     b[n - 1] ^= 0x40; /* breaks the checksum */
-    assert_int_not_equal(mi_store_install(e->s, "MILIB", "BAD", b, n, NULL, 0, NULL, &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "MILIB", "BAD", NULL, 0, NULL, 0, NULL, &d), MI_E_FORMAT);
+    assert_int_not_equal(mi_store_install(e->s, "MILIB", "BAD", b, n, NULL, 0, NULL, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "MILIB", "BAD", NULL, 0, NULL, 0, NULL, NULL, &d), MI_E_FORMAT);
     assert_int_equal(mi_store_get(e->s, "MILIB", "BAD", &o, &d), MI_E_NOTFOUND);
     assert_non_null(strstr(d.msg, "MILIB/BAD not found"));
     /* bad names */
-    assert_int_equal(mi_store_install(e->s, "MILIB", "9X", b8, n8, NULL, 0, NULL, &d), MI_E_ARG);
-    assert_int_equal(mi_store_install(e->s, "MI LIB", "X", b8, n8, NULL, 0, NULL, &d), MI_E_ARG);
+    assert_int_equal(mi_store_install(e->s, "MILIB", "9X", b8, n8, NULL, 0, NULL, NULL, &d), MI_E_ARG);
+    assert_int_equal(mi_store_install(e->s, "MI LIB", "X", b8, n8, NULL, 0, NULL, NULL, &d), MI_E_ARG);
     /* the template comes back byte for byte */
     uint8_t *got;
     size_t ng;
@@ -378,14 +397,14 @@ static void test_list_source_rm(void **state) {
     assert_int_equal(mi_store_crtlib(e->s, "A", &d), MI_OK);
     const char *src = "; hello\nDCL m CHAR(5) INIT('hello')\n        SVC 2, m\n        RTX\n";
     assert_int_equal(mi_store_install_source(e->s, "B", "Z", src, strlen(src), "dir/hello.mi", 0,
-                                             NULL, &d), MI_OK);
+                                             NULL, NULL, &d), MI_OK);
     assert_int_equal(mi_store_install_source(e->s, "B", "Y", src, strlen(src), "hello.mi", 0,
-                                             NULL, &d), MI_OK);
+                                             NULL, NULL, &d), MI_OK);
     assert_int_equal(mi_store_install_source(e->s, "A", "X", src, strlen(src), "hello.mi", 0,
-                                             NULL, &d), MI_OK);
+                                             NULL, NULL, &d), MI_OK);
     const char *broken = "DCL m CHAR(5)\n        FROB m\n";
     assert_int_equal(mi_store_install_source(e->s, "A", "BROKEN", broken, strlen(broken), "b.mi",
-                                             0, NULL, &d), MI_E_SYNTAX);
+                                             0, NULL, NULL, &d), MI_E_SYNTAX);
     assert_non_null(strstr(d.msg, "b.mi:2"));
     char acc[200] = "";
     assert_int_equal(mi_store_list(e->s, NULL, list_cb, acc, &d), MI_OK);
@@ -410,7 +429,7 @@ static void test_list_source_rm(void **state) {
     /* a template without a SOURCE section */
     const char *nosrc = ".nosource\nDCL m CHAR(2) INIT('no')\n        RTX\n";
     assert_int_equal(mi_store_install_source(e->s, "A", "NOSRC", nosrc, strlen(nosrc), "n.mi", 0,
-                                             NULL, &d), MI_OK);
+                                             NULL, NULL, &d), MI_OK);
     assert_int_equal(mi_store_source(e->s, "A", "NOSRC", &file, &text, &n, &d), MI_E_NOTFOUND);
     assert_non_null(strstr(d.msg, "no source"));
 
@@ -428,7 +447,7 @@ static void test_list_source_rm(void **state) {
     assert_int_equal(mi_store_rm(e->s, "A", "NOSRC", &d), MI_OK);
     assert_int_equal(fx_sql_int(e->path, "SELECT count(*) FROM templates"), 1);
     assert_int_equal(mi_store_install_source(e->s, "B", "Y", src, strlen(src), "hello.mi", 0,
-                                             NULL, &d), MI_OK);
+                                             NULL, NULL, &d), MI_OK);
     mi_store_verify_result vr;
     assert_int_equal(mi_store_verify(e->s, NULL, NULL, NULL, NULL, &vr, &d), MI_OK);
     assert_int_equal(vr.objects, 2);
@@ -444,9 +463,9 @@ static void test_resolve(void **state) {
     fx_program(2, &b2, &n2);
     assert_int_equal(mi_store_crtlib(e->s, "A", &d), MI_OK);
     assert_int_equal(mi_store_crtlib(e->s, "B", &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "A", "BOTH", b1, n1, NULL, 0, NULL, &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "B", "BOTH", b2, n2, NULL, 0, NULL, &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "B", "ONLYB", b2, n2, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "A", "BOTH", b1, n1, NULL, 0, NULL, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "B", "BOTH", b2, n2, NULL, 0, NULL, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "B", "ONLYB", b2, n2, NULL, 0, NULL, NULL, &d), MI_OK);
     mi_store_libl l;
     assert_int_equal(mi_store_libl_parse("NOSUCH,A,B", &l, &d), MI_OK);
     mi_qname f;
@@ -474,7 +493,7 @@ static void test_resolve(void **state) {
     longname[64] = '\0';
     assert_int_equal(mi_store_resolve(e->s, &l, longname, &f, &got, &ng, &d), MI_E_NOTFOUND);
     /* the default list is MILIB */
-    assert_int_equal(mi_store_install(e->s, NULL, "DEF", b1, n1, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, NULL, "DEF", b1, n1, NULL, 0, NULL, NULL, &d), MI_OK);
     assert_int_equal(mi_store_resolve(e->s, NULL, "def", &f, &got, &ng, &d), MI_OK);
     assert_string_equal(f.lib, "MILIB");
     free(got);
@@ -499,7 +518,7 @@ static void test_translations(void **state) {
     size_t n;
     fx_program(3, &b, &n);
     mi_store_obj o;
-    assert_int_equal(mi_store_install(e->s, NULL, "T", b, n, NULL, 0, &o, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, NULL, "T", b, n, NULL, 0, &o, NULL, &d), MI_OK);
     char tmpl[33];
     memcpy(tmpl, o.hash, sizeof tmpl);
     mi_store_obj_clear(&o);
@@ -620,8 +639,8 @@ static void test_verify(void **state) {
     fx_program(1, &b1, &n1);
     fx_program(2, &b2, &n2);
     assert_int_equal(mi_store_crtlib(e->s, "L", &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "L", "ONE", b1, n1, NULL, 0, NULL, &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "L", "TWO", b2, n2, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "L", "ONE", b1, n1, NULL, 0, NULL, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "L", "TWO", b2, n2, NULL, 0, NULL, NULL, &d), MI_OK);
     findings f = {0, ""};
     mi_store_verify_result vr;
     assert_int_equal(mi_store_verify(e->s, NULL, NULL, report_cb, &f, &vr, &d), MI_OK);
@@ -697,7 +716,7 @@ static void test_concurrent_writers(void **state) {
                 fx_program(k * 100 + i, &b, &n);
                 char name[16];
                 snprintf(name, sizeof name, "P%d_%d", k, i);
-                if (mi_store_install(s, NULL, name, b, n, NULL, 0, NULL, &d) != MI_OK) {
+                if (mi_store_install(s, NULL, name, b, n, NULL, 0, NULL, NULL, &d) != MI_OK) {
                     fprintf(stderr, "child %d: %s\n", k, d.msg);
                     bad = 1;
                 }
@@ -727,7 +746,7 @@ static void test_full_disk(void **state) {
     uint8_t *b;
     size_t n;
     fx_program(1, &b, &n);
-    assert_int_equal(mi_store_install(e->s, NULL, "KEEP", b, n, NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, NULL, "KEEP", b, n, NULL, 0, NULL, NULL, &d), MI_OK);
     free(b);
     mi_store_close(e->s);
     e->s = NULL;
@@ -753,7 +772,7 @@ static void test_full_disk(void **state) {
             char name[16];
             snprintf(name, sizeof name, "BIG%d", i);
             mi_status st = mi_store_install_source(s, NULL, name, s2, (size_t)m, "big.mi", 0,
-                                                   NULL, &d);
+                                                   NULL, NULL, &d);
             free(s2);
             if (st != MI_OK) {
                 failed = 1;

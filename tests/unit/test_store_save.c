@@ -29,10 +29,10 @@ static int setup(void **state) {
     assert_int_equal(mi_store_crtlib(e->s, "A", &d), MI_OK);
     assert_int_equal(mi_store_crtlib(e->s, "B", &d), MI_OK);
     assert_int_equal(mi_store_crtlib(e->s, "C", &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "A", "ONE", e->b[0], e->n[0], "one.mi", 0, NULL, &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "A", "TWO", e->b[1], e->n[1], "two.mi", 0, NULL, &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "A", "SAME", e->b[0], e->n[0], NULL, 0, NULL, &d), MI_OK);
-    assert_int_equal(mi_store_install(e->s, "B", "X", e->b[2], e->n[2], "x.mi", 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "A", "ONE", e->b[0], e->n[0], "one.mi", 0, NULL, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "A", "TWO", e->b[1], e->n[1], "two.mi", 0, NULL, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "A", "SAME", e->b[0], e->n[0], NULL, 0, NULL, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "B", "X", e->b[2], e->n[2], "x.mi", 0, NULL, NULL, &d), MI_OK);
     *state = e;
     return 0;
 }
@@ -171,7 +171,7 @@ static void test_restore_collision_in_target(void **state) {
     env *e = *state;
     mi_diag d;
     /* A/X and B/X would both become T/X */
-    assert_int_equal(mi_store_install(e->s, "A", "X", e->b[1], e->n[1], NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->s, "A", "X", e->b[1], e->n[1], NULL, 0, NULL, NULL, &d), MI_OK);
     assert_int_equal(save_all(e, NULL), MI_OK);
     assert_int_equal(mi_store_restore(e->t, e->sav, "T", 0, NULL, &d), MI_E_EXISTS);
     assert_non_null(strstr(d.msg, "would both become T/X"));
@@ -228,7 +228,7 @@ static void expect_refused(env *e, const char *path, mi_status want, const char 
 static void test_bad_files(void **state) {
     env *e = *state;
     mi_diag d;
-    assert_int_equal(mi_store_install(e->t, NULL, "KEEP", e->b[0], e->n[0], NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->t, NULL, "KEEP", e->b[0], e->n[0], NULL, 0, NULL, NULL, &d), MI_OK);
     expect_refused(e, e->dir, MI_E_FORMAT, "is a directory");
     char *p = fx_path(e->dir, "junk.misav");
     uint8_t junk[5000];
@@ -304,7 +304,7 @@ static void test_tampered_content(void **state) {
 static void test_byte_flips(void **state) {
     env *e = *state;
     mi_diag d;
-    assert_int_equal(mi_store_install(e->t, NULL, "KEEP", e->b[0], e->n[0], NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->t, NULL, "KEEP", e->b[0], e->n[0], NULL, 0, NULL, NULL, &d), MI_OK);
     assert_int_equal(save_all(e, NULL), MI_OK);
     size_t n;
     uint8_t *orig = fx_read(e->sav, &n);
@@ -382,7 +382,7 @@ static void test_origin(void **state) {
     assert_int_equal(fx_sql_int(e->sav, q), 1);
     /* the target already holds ONE's template, installed there: it stays installed */
     assert_int_equal(mi_store_crtlib(e->t, "PRE", &d), MI_OK);
-    assert_int_equal(mi_store_install(e->t, "PRE", "P", e->b[0], e->n[0], NULL, 0, NULL, &d), MI_OK);
+    assert_int_equal(mi_store_install(e->t, "PRE", "P", e->b[0], e->n[0], NULL, 0, NULL, NULL, &d), MI_OK);
     assert_int_equal(mi_store_restore(e->t, e->sav, NULL, 0, NULL, &d), MI_OK);
     assert_int_equal(mi_store_tmpl_origin(e->t, k0, &restored, origin, sizeof origin, &d), MI_OK);
     assert_int_equal(restored, 0);

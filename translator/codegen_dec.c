@@ -475,6 +475,15 @@ static void use_held(cg_ctx *c, int force, const char *var, const char *held, ch
     cg_snprintf(e, en, "%s", force ? var : held);
 }
 
+/* Whether dec_load opens a block for this source (the same tests, in the same
+ * order): a register or shadow (decoded unless held), or a PKD object it must
+ * decode, unless a dN holds it. */
+static int dec_opens(const cg_ctx *c, const mi_operand *op, const dsrc *sv) {
+    if (reg_of(c, op) >= 0 || shadow_of(c, op) >= 0) return 1;
+    if (cacheable(c, op) && dcache_find(c, op->ref) >= 0) return 0;
+    return sv->load != 0;
+}
+
 /* The source operand i (1, 2) as a coefficient: a forwarded dN, a decoded
  * variable (a or b, decoded in an opened "if (ok) {" block: bad data skips to
  * the helper) or an expression. force: always in the variable (MULN's guard
@@ -633,18 +642,33 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char e[2][200];
     int big = x.mag >= y.mag ? 0 : 1;
     int guard = in->op == MI_OP_MULN && bound > I64MAX;
-    size_t c0 = b->n; /* where "c = 0;" is, taken out again when the fast path is sure */
-    cg_put(b, "c = 0;\n");
-    int open = 0, sure = 0;
+    /* The rest of the plan, before anything is emitted: the product's guard
+     * (|big| <= INT64_MAX / mag(small) keeps it in int64; mag(small) > 0 as
+     * bound > 0), the scaling up or down to the receiver's scale and its guard,
+     * and the bound of r after them. */
+    i128 glim = guard ? I64MAX / src[1 - big]->mag : 0;
+    if (guard) bound = glim * src[1 - big]->mag;
+    unsigned down = s > sr ? s - sr : 0;
+    i128 pk = s < sr ? p10(sr - s) : 1, ulim = 0;
+    if (s < sr && bound * pk > I64MAX) {
+        ulim = I64MAX / pk;
+        bound = ulim;
+    }
+    bound *= pk; /* |r| <= bound */
+    /* Sure: every source is read without a condition, nothing is scaled down and
+     * the bound is below the digit limit, so the result is always exact and in
+     * range and the store below cannot fail: neither c nor the helper path is
+     * emitted. */
+    int sure = down == 0 && !guard && ulim == 0 && bound < p10(pr) &&
+               !dec_opens(c, &c->t->opnds[in->first + 1], &x) && !dec_opens(c, &c->t->opnds[in->first + 2], &y);
+    if (!sure) cg_put(b, "c = 0;\n");
+    int open = 0;
     for (int i = 0; i < 2; i++) open += dec_load(c, in, o, i + 1, src[i], guard && i == big, e[i], sizeof e[i]);
     if (in->op == MI_OP_MULN) {
         if (guard) {
-            /* |big| <= INT64_MAX / mag(small) keeps the product in int64 */
-            i128 lim = I64MAX / src[1 - big]->mag; /* mag(small) > 0: bound > 0 */
-            cg_printf(b, "if (%s <= %lldLL && %s >= -%lldLL) {\n", e[big], (long long)lim, e[big],
-                      (long long)lim);
+            cg_printf(b, "if (%s <= %lldLL && %s >= -%lldLL) {\n", e[big], (long long)glim, e[big],
+                      (long long)glim);
             open++;
-            bound = lim * src[1 - big]->mag;
         }
         cg_printf(b, "r = %s * %s;\n", e[0], e[1]);
     } else {
@@ -657,31 +681,17 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     }
     /* to the receiver's scale: up here, down (truncated toward zero, or rounded
      * half away) and the digit limit in rt->pkdput */
-    unsigned down = 0;
-    if (s > sr) {
-        down = s - sr;
-    } else if (s < sr) {
-        i128 pk = p10(sr - s);
-        if (bound * pk > I64MAX) {
-            i128 lim = I64MAX / pk;
-            cg_printf(b, "if (r <= %lldLL && r >= -%lldLL) {\n", (long long)lim, (long long)lim);
+    if (s < sr) {
+        if (ulim != 0) {
+            cg_printf(b, "if (r <= %lldLL && r >= -%lldLL) {\n", (long long)ulim, (long long)ulim);
             open++;
-            bound = lim;
         }
         cg_printf(b, "r = r * %lldLL;\n", (long long)pk);
-        bound *= pk; /* |r| <= bound */
     }
     int rk = reg_of(c, &c->t->opnds[in->first]), sk = shadow_of(c, &c->t->opnds[in->first]);
-    /* Sure: every source was read without a condition, nothing is scaled down and
-     * the bound is below the digit limit, so the result is always exact and in
-     * range and the store below cannot fail: neither c nor the helper path is
-     * emitted. */
-    sure = down == 0 && open == 0 && bound < p10(pr);
-    if (sure && b->n - c0 >= 7 && b->p != NULL && memcmp(b->p + c0, "c = 0;\n", 7) == 0) {
-        memmove(b->p + c0, b->p + c0 + 7, b->n - c0 - 7);
-        b->n -= 7;
-        b->p[b->n] = '\0';
-    }
+    /* cannot happen (dec_opens is dec_load's test); if it did, failing the translation
+     * is better than C whose opened blocks are never closed */
+    if (sure && open != 0) c->body.oom = 1;
     if (rk >= 0 && down == 0) {
         /* into the register only: the digit limit, unless the bound is below it */
         if (sure)

@@ -416,6 +416,8 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
         o->cbytes = t->constbytes + kc->offset;
         c->uses |= CG_USES_K;
         fmt_addr(o->addr, sizeof o->addr, "K", kc->offset);
+        o->darea = CG_AREA_K;
+        o->doff = kc->offset;
         o->len_known = 1;
         o->lenv = kc->nbytes;
         put_pu(o->len, "", kc->nbytes);
@@ -436,9 +438,15 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
     o->len_known = 1;
     o->lenv = ob->type.kind == MI_T_CHAR ? ob->type.len : 0;
     put_pu(o->len, "", o->lenv);
+    uint8_t darea = area[1] != '\0' ? 0 : area[0] == 'S' ? CG_AREA_S : area[0] == 'A' ? CG_AREA_A
+                                                           : area[0] == 'K' ? CG_AREA_K : 0;
+    int lk = cg_loc_of(c, op->ref);
     if (op->kind == MI_O_OBJ) {
         o->dim = ob->dim;
         fmt_addr(o->addr, sizeof o->addr, area, off);
+        o->darea = darea;
+        o->doff = off;
+        o->loc = (uint8_t)(lk + 1);
         return;
     }
     char xv[28], lv[28];
@@ -468,6 +476,8 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
                 v = 1;
             }
             fmt_addr(o->addr, sizeof o->addr, area, off + (uint64_t)(v - 1) * es);
+            o->darea = darea;
+            o->doff = off + (uint64_t)(v - 1) * es;
             cg_snprintf(o->idx, sizeof o->idx, "%lld", (long long)v);
             o->idx_known = 1;
             o->idxv = v;
@@ -552,9 +562,53 @@ void cg_lit(char *buf, size_t n, int64_t v) {
     else cg_snprintf(buf, n, "%lldLL", (long long)v);
 }
 
-void cg_int_value(const cg_opnd *o, char *buf, size_t n) {
-    if (o->is_const) cg_lit(buf, n, o->imm);
-    else cg_snprintf(buf, n, "%s%s", cg_int_loader(&o->type), o->addr);
+static const struct {
+    const char *name;
+    unsigned size;
+} acc_type[CG_NACC] = {{"i8", 1},   {"u8", 1},   {"i16u", 2}, {"u16u", 2}, {"i32u", 4},
+                       {"u32u", 4}, {"i64u", 8}, {"u64u", 8}, {"f32u", 4}, {"f64u", 8}};
+static const char area_letter[4] = {0, 'S', 'A', 'K'};
+
+unsigned cg_acc_of(const mi_type *t) {
+    unsigned i = t->size == 1 ? 0 : t->size == 2 ? 1 : t->size == 4 ? 2 : t->size == 8 ? 3 : 4;
+    if ((t->kind == MI_T_BIN || t->kind == MI_T_UBIN) && i < 4)
+        return CG_ACC_I8 + 2 * i + (t->kind == MI_T_UBIN);
+    if (t->kind == MI_T_FLT && (i == 2 || i == 3)) return i == 2 ? CG_ACC_F32 : CG_ACC_F64;
+    return CG_NACC;
+}
+
+const char *cg_lv(cg_ctx *c, const cg_opnd *o, unsigned acc, char *buf, size_t n) {
+    if (o->loc != 0 && cg_acc_of(&c->t->objs[c->loc_obj[o->loc - 1]].type) == acc) {
+        cg_snprintf(buf, n, "R%u", o->loc - 1u);
+    } else if (o->darea != 0 && o->doff % acc_type[acc].size == 0) {
+        c->acc_used[o->darea] |= 1u << acc;
+        cg_snprintf(buf, n, "%c_%s[%llu]", area_letter[o->darea], acc_type[acc].name,
+                    (unsigned long long)(o->doff / acc_type[acc].size));
+    } else {
+        cg_snprintf(buf, n, "*(%s*)%s", acc_type[acc].name, o->addr);
+    }
+    return buf;
+}
+
+/* The typed pointers cg_lv named, for the entry (after the area bases). */
+static void acc_decl(const cg_ctx *c, cg_buf *out) {
+    for (unsigned a = CG_AREA_S; a <= CG_AREA_K; a++)
+        for (unsigned k = 0; k < CG_NACC; k++)
+            if (c->acc_used[a] & (1u << k))
+                cg_printf(out, "%s *%c_%s = (%s *)%c;\n", acc_type[k].name, area_letter[a], acc_type[k].name,
+                          acc_type[k].name, area_letter[a]);
+}
+
+void cg_int_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n) {
+    if (o->is_const) {
+        cg_lit(buf, n, o->imm);
+        return;
+    }
+    char lv[112];
+    cg_lv(c, o, cg_acc_of(&o->type), lv, sizeof lv);
+    /* as cg_int_loader: every type but BIN(8) is converted to i64 */
+    int wide = o->type.kind == MI_T_BIN && o->type.size == 8;
+    cg_snprintf(buf, n, "%s%s", wide ? "" : "(i64)", lv);
 }
 
 const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, size_t n) {
@@ -565,7 +619,7 @@ const char *cg_int_arg(cg_ctx *c, const cg_opnd *o, const char *var, char *buf, 
         return buf;
     }
     if (cg_int_loader(&o->type) != NULL) {
-        cg_int_value(o, buf, n);
+        cg_int_value(c, o, buf, n);
         return buf;
     }
     /* UBIN(8): values above INT64_MAX count as INT64_MAX (mi_sem_load_int's
@@ -596,7 +650,10 @@ void cg_store_int(cg_ctx *c, const cg_opnd *o, const char *val, __int128 lo, __i
             cg_printf(&c->body, "if (%s != (i64)(%s)%s) %s\n", val, ctype[o->type.kind == MI_T_UBIN][sz],
                       val, cg_r(c, MI_EXC_MCH1210));
     }
-    cg_printf(&c->body, "%s%s = %s(%s);\n", cg_st(sz), o->addr, cg_sc(sz), val);
+    /* the access type of cg_st: u8, else the signed type of that size */
+    static const unsigned st_acc[9] = {0, CG_ACC_U8, CG_ACC_I16, 0, CG_ACC_I32, 0, 0, 0, CG_ACC_I64};
+    char lv[112];
+    cg_printf(&c->body, "%s = %s(%s);\n", cg_lv(c, o, st_acc[sz], lv, sizeof lv), cg_sc(sz), val);
 }
 
 void cg_ck_insn(cg_ctx *c, const char *fmt, ...) {
@@ -1057,6 +1114,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     if (c.uses & CG_USES_K) cg_put(&out, "u8 *K = base[2];\n");
     for (uint32_t k = 0; k < c.l.nparms; k++)
         if (c.parm_used[k]) cg_printf(&out, "u8 *P%u = base[%u];\n", k, MI_AREA_PARM + k);
+    acc_decl(&c, &out);
     cg_printf(&out, "u8 *p0, *p1, *p2, *q, *sp; u64 bo, ua, ub, uz; i64 x0, x1, x2, l0, l1, l2, a, b, r, d0, d1, d2, d3;\n"
                     "double u, w, z; int c, ex; i32 h; u32 pc; DU du; FU fu; MARG g[%u];\n"
                     "if (rt->version != %u || rt->size < sizeof(RT)) return 3;\n",

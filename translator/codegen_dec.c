@@ -47,7 +47,7 @@ typedef struct dsrc {
 } dsrc;
 
 /* Classifies a source; 0 if it has no fast form. Emits nothing. */
-static int classify(const cg_opnd *o, dsrc *s) {
+static int classify(cg_ctx *c, const cg_opnd *o, dsrc *s) {
     memset(s, 0, sizeof *s);
     if (o->kind == MI_O_LABEL || o->dim != 0) return 0;
     if (o->is_const) {
@@ -68,7 +68,7 @@ static int classify(const cg_opnd *o, dsrc *s) {
     if (cg_fast_int(o)) {
         i128 lo, hi;
         cg_int_range(o, &lo, &hi);
-        cg_int_value(o, s->v, sizeof s->v);
+        cg_int_value(c, o, s->v, sizeof s->v);
         s->mag = -lo > hi ? -lo : hi;
         return 1;
     }
@@ -616,7 +616,7 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     if (in->op != MI_OP_ADDN && in->op != MI_OP_SUBN && in->op != MI_OP_MULN) return 0;
     if (ro->is_const || ro->dim != 0 || !fast_pkd(&ro->type)) return 0;
     dsrc x, y;
-    if (!classify(&o[1], &x) || !classify(&o[2], &y)) return 0;
+    if (!classify(c, &o[1], &x) || !classify(c, &o[2], &y)) return 0;
     if (dec_inplace(c, in, o, &x, &y)) return 1;
     int rnd = (in->mods & MI_MOD_ROUND) != 0;
     unsigned sr = ro->type.scale, pr = ro->type.size, s;

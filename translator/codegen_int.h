@@ -80,6 +80,7 @@ typedef struct cg_ctx {
     int has_rtni;          /* emit the shared RTNI dispatch */
     int has_calli;         /* CALLI: the entry needs rsp and rstk */
     unsigned uses;         /* CG_USES_*: the area bases the body names */
+    uint32_t acc_used[4];  /* [CG_AREA_*]: bit CG_ACC_*: its typed pointer is named */
     int has_sigexc;        /* emit handle_ (SIGEXC finds its handler itself) */
     cg_xcache xcache[3];   /* per slot, reset at each instruction */
     /* Coefficients of PKD scalars the decimal path stored or decoded, kept in
@@ -136,7 +137,24 @@ typedef struct cg_opnd {
     int has_imm;           /* an integer constant whose value fits int64 */
     int64_t imm;
     const uint8_t *cbytes; /* a constant: its bytes in the pool */
+    /* Where the first byte is known at translation time: area (CG_AREA_S, _A,
+     * _K; 0: not known this way) and offset, for cg_lv; loc: 1 + the scalar
+     * local (R<k>) holding the bytes, else 0. */
+    uint8_t darea, loc;
+    uint64_t doff;
 } cg_opnd;
+
+/* The areas with typed access pointers, and the access types (cg_lv). */
+enum { CG_AREA_S = 1, CG_AREA_A = 2, CG_AREA_K = 3 };
+enum { CG_ACC_I8, CG_ACC_U8, CG_ACC_I16, CG_ACC_U16, CG_ACC_I32, CG_ACC_U32, CG_ACC_I64, CG_ACC_U64,
+       CG_ACC_F32, CG_ACC_F64, CG_NACC };
+/* The lvalue of o's first bytes as access type acc: "S_i32u[520]" when its
+ * offset in S, A or K is a multiple of the size (declared at the entry: fewer
+ * tokens and no cast for tcc to parse), "R3" when a scalar local of that very
+ * C type holds it, else "*(i32u*)(addr)". */
+const char *cg_lv(cg_ctx *c, const cg_opnd *o, unsigned acc, char *buf, size_t n);
+/* The access type of a BIN/UBIN(1, 2, 4, 8) or FLT(4, 8) type (CG_NACC: none). */
+unsigned cg_acc_of(const mi_type *t);
 
 /* Resolves operand i of the current instruction, emitting the checks of §3.1 in
  * order. slot (0..2) names the temporaries it may use: p<slot> (a BASED
@@ -176,7 +194,7 @@ const char *cg_int_loader(const mi_type *t);
 /* An int64 literal as C text (INT64_MIN spelled so that it is not an overflow). */
 void cg_lit(char *buf, size_t n, int64_t v);
 /* Writes into buf the C expression (i64) of a fast integer operand's value. */
-void cg_int_value(const cg_opnd *o, char *buf, size_t n);
+void cg_int_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n);
 /* Emits: store the i64 value `val` into integer receiver o (BIN/UBIN of any
  * size), raising MCH1210 when it does not fit unless [lo, hi] (the value's known
  * range) lies inside the receiver's range. */

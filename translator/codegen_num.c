@@ -56,12 +56,17 @@ static int is_flt(const cg_opnd *o) { return o->type.kind == MI_T_FLT && o->dim 
 static int flt_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n) {
     if (o->dim != 0 || o->kind == MI_O_LABEL) return 0;
     if (o->type.kind == MI_T_FLT) {
-        cg_snprintf(buf, n, "%s%s", o->type.size == 8 ? "*(f64u*)" : "(double)*(f32u*)", o->addr);
-        return o->type.size == 8 || o->type.size == 4;
+        if (o->type.size != 8 && o->type.size != 4) return 0;
+        char lv[112];
+        cg_lv(c, o, o->type.size == 8 ? CG_ACC_F64 : CG_ACC_F32, lv, sizeof lv);
+        cg_snprintf(buf, n, "%s%s", o->type.size == 8 ? "" : "(double)", lv);
+        return 1;
     }
     if (!o->is_const) {
         if (cg_int_loader(&o->type) == NULL) return 0;
-        cg_snprintf(buf, n, "(double)%s%s", cg_int_loader(&o->type), o->addr);
+        char v[128];
+        cg_int_value(c, o, v, sizeof v);
+        cg_snprintf(buf, n, "(double)%s", v);
         return 1;
     }
     /* A constant of an exact type: its binary64 value as the helper computes it
@@ -77,13 +82,14 @@ static int flt_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n) {
 /* Stores a binary64 result; every NaN becomes the canonical NaN (§4). z != z
  * is IEEE's NaN test (tcc and gcc compile it with the parity flag). */
 static void flt_store(cg_ctx *c, const cg_opnd *r, const char *val) {
+    char lu[112], lf[112];
     if (strcmp(val, "z") != 0) cg_printf(&c->body, "z = %s;\n", val);
     if (r->type.size == 8)
-        cg_printf(&c->body, "if (z != z) *(u64u*)%s = 0x7FF8000000000000ull; else *(f64u*)%s = z;\n",
-                  r->addr, r->addr);
+        cg_printf(&c->body, "if (z != z) %s = 0x7FF8000000000000ull; else %s = z;\n",
+                  cg_lv(c, r, CG_ACC_U64, lu, sizeof lu), cg_lv(c, r, CG_ACC_F64, lf, sizeof lf));
     else
-        cg_printf(&c->body, "fu.f = (float)z;\n*(u32u*)%s = (fu.u & 0x7FFFFFFFu) > 0x7F800000u ? 0x7FC00000u : fu.u;\n",
-                  r->addr);
+        cg_printf(&c->body, "fu.f = (float)z;\n%s = (fu.u & 0x7FFFFFFFu) > 0x7F800000u ? 0x7FC00000u : fu.u;\n",
+                  cg_lv(c, r, CG_ACC_U32, lu, sizeof lu));
 }
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -106,8 +112,8 @@ static void int_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     cg_buf *b = &c->body;
     char va[128], vb[128];
     i128 alo, ahi, blo, bhi, lo, hi;
-    cg_int_value(&o[1], va, sizeof va);
-    cg_int_value(&o[2], vb, sizeof vb);
+    cg_int_value(c, &o[1], va, sizeof va);
+    cg_int_value(c, &o[2], vb, sizeof vb);
     cg_int_range(&o[1], &alo, &ahi);
     cg_int_range(&o[2], &blo, &bhi);
     int rnd = (in->mods & MI_MOD_ROUND) != 0;
@@ -220,7 +226,7 @@ void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char va[128];
     i128 lo, hi;
     if (fast_int_receiver(&o[0]) && cg_fast_int(&o[1])) {
-        cg_int_value(&o[1], va, sizeof va);
+        cg_int_value(c, &o[1], va, sizeof va);
         cg_int_range(&o[1], &lo, &hi);
         if (in->op == MI_OP_CPYNV) {
             if (o[1].is_const) { /* a literal: stored (and range-checked) as is, no r */
@@ -269,7 +275,7 @@ void cg_emit_unary(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
                       (o[1].is_const ? (o[1].imm > -((int64_t)1 << 53) && o[1].imm < ((int64_t)1 << 53))
                                      : o[1].type.size <= 4);
         if (cg_fast_int(&o[1]) && (o[0].type.size == 8 || exact53)) {
-            cg_int_value(&o[1], va, sizeof va);
+            cg_int_value(c, &o[1], va, sizeof va);
             switch (in->op) {
             case MI_OP_NEGN: cg_printf(b, "z = -(double)%s; if (z == 0.0) z = 0.0;\n", va); break;
             case MI_OP_ABSN: cg_printf(b, "z = (double)%s; if (z < 0.0) z = -z;\n", va); break;
@@ -362,8 +368,8 @@ void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     char va[128], vb[128], e[300];
     int inline_ok = 0;
     if (rel != NULL && cg_fast_int(x) && cg_fast_int(y)) {
-        cg_int_value(x, va, sizeof va);
-        cg_int_value(y, vb, sizeof vb);
+        cg_int_value(c, x, va, sizeof va);
+        cg_int_value(c, y, vb, sizeof vb);
         inline_ok = 1;
     } else if (rel != NULL && (is_flt(x) || is_flt(y)) && flt_value(c, x, va, sizeof va) &&
                flt_value(c, y, vb, sizeof vb)) {

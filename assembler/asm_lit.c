@@ -30,9 +30,10 @@ static uint8_t type_kind(const asm_tok *t) {
 }
 
 int asm_at_typed(const asm_tok *t, uint32_t pos) {
+    /* the token tests first: asked of every operand, most are no NAME "(" */
+    if (t[pos].kind != TK_NAME || t[pos + 1].kind != TK_LP) return 0;
     uint8_t k = type_kind(&t[pos]);
-    if (k == 0 || k == MI_T_SPCPTR || k == MI_T_SYSPTR || t[pos].kind != TK_NAME || t[pos + 1].kind != TK_LP)
-        return 0;
+    if (k == 0 || k == MI_T_SPCPTR || k == MI_T_SYSPTR) return 0;
     uint32_t i = pos + 2;
     while (t[i].kind != TK_EOL && t[i].kind != TK_RP) i++;
     return t[i].kind == TK_RP && t[i + 1].kind == TK_COLON;

@@ -580,7 +580,9 @@ unsigned cg_acc_of(const mi_type *t) {
 const char *cg_lv(cg_ctx *c, const cg_opnd *o, unsigned acc, char *buf, size_t n) {
     if (o->loc != 0 && cg_acc_of(&c->t->objs[c->loc_obj[o->loc - 1]].type) == acc) {
         cg_snprintf(buf, n, "R%u", o->loc - 1u);
-    } else if (o->darea != 0 && o->doff % acc_type[acc].size == 0) {
+    } else if (c->exec_form && o->darea != 0 && o->doff % acc_type[acc].size == 0) {
+        /* only in the exec form: each pointer is one more load and store at every
+         * entry (fib: 8 host instructions of ~236 per call, measured) */
         c->acc_used[o->darea] |= 1u << acc;
         cg_snprintf(buf, n, "%c_%s[%llu]", area_letter[o->darea], acc_type[acc].name,
                     (unsigned long long)(o->doff / acc_type[acc].size));

@@ -148,10 +148,10 @@ typedef struct cg_opnd {
 enum { CG_AREA_S = 1, CG_AREA_A = 2, CG_AREA_K = 3 };
 enum { CG_ACC_I8, CG_ACC_U8, CG_ACC_I16, CG_ACC_U16, CG_ACC_I32, CG_ACC_U32, CG_ACC_I64, CG_ACC_U64,
        CG_ACC_F32, CG_ACC_F64, CG_NACC };
-/* The lvalue of o's first bytes as access type acc: "S_i32u[520]" when its
- * offset in S, A or K is a multiple of the size (declared at the entry: fewer
- * tokens and no cast for tcc to parse), "R3" when a scalar local of that very
- * C type holds it, else "*(i32u*)(addr)". */
+/* The lvalue of o's first bytes as access type acc: "R3" when a scalar local
+ * of that very C type holds it; in the exec form "S_i32u[520]" when its offset
+ * in S, A or K is a multiple of the size (declared at the entry: fewer tokens
+ * and no cast for tcc to parse); else "*(i32u*)(addr)". */
 const char *cg_lv(cg_ctx *c, const cg_opnd *o, unsigned acc, char *buf, size_t n);
 /* The access type of a BIN/UBIN(1, 2, 4, 8) or FLT(4, 8) type (CG_NACC: none). */
 unsigned cg_acc_of(const mi_type *t);

@@ -328,7 +328,9 @@ static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t
     const mi_objlayout *ol = &c->l.objs[obj];
     int k = cg_loc_of(c, obj);
     if (k >= 0) { /* its bytes are a C local's (codegen_loc.c) */
-        cg_snprintf(area, an, "((u8*)&R%d)", k);
+        const char *cn = cg_loc_flt_cn(c, (unsigned)k);
+        if (cn != NULL) cg_snprintf(area, an, "%s(&R%d)", cn, k);
+        else cg_snprintf(area, an, "((u8*)&R%d)", k);
         *off = 0;
         return;
     }
@@ -369,11 +371,16 @@ static int simple_value(cg_ctx *c, const mi_subref *s, const char *var, int64_t 
         if (!ok) *v = INT64_MAX; /* a huge UBIN(8): out of every range */
         return 1;
     }
+    const mi_type *ty = &t->objs[s->ref].type;
+    const char *ld = cg_int_loader(ty);
+    int lk = cg_loc_of(c, s->ref);
+    if (lk >= 0 && ld != NULL) { /* a local of the index's own C type */
+        cg_printf(&c->body, "%s = %sR%d;\n", var, ty->kind == MI_T_BIN && ty->size == 8 ? "" : "(i64)", lk);
+        return 0;
+    }
     char area[16];
     uint64_t off;
     locate(c, s->ref, "q", area, sizeof area, &off);
-    const mi_type *ty = &t->objs[s->ref].type;
-    const char *ld = cg_int_loader(ty);
     /* UBIN(8): reinterpreted; a value above INT64_MAX becomes negative, which is
      * out of range for every use exactly as INT64_MAX is. */
     cg_printf(&c->body, "%s = %s(%s+%llu);\n", var, ld != NULL ? ld : "*(i64u*)", area,

@@ -197,6 +197,13 @@ static const char prelude_arg[] =
     "    g_->type.scale = t_->scale; g_->type.len = len_; g_->dim = dim_; g_->is_const = cst_;\n"
     "}\n";
 
+/* A FLT local's bytes where they are seen (codegen_loc.c): a NaN it holds made
+ * the canonical one first. */
+static const char prelude_cn8[] =
+    "static u8 *cn8(double *p_) { if (*p_ != *p_) *(u64 *)(void *)p_ = 0x7FF8000000000000ull; return (u8 *)p_; }\n";
+static const char prelude_cn4[] =
+    "static u8 *cn4(float *p_) { if (*p_ != *p_) *(u32 *)(void *)p_ = 0x7FC00000u; return (u8 *)p_; }\n";
+
 void cg_emit_prelude(cg_buf *b, const char *progname, unsigned need) {
     char name[256];
     cg_c_string(progname, strlen(progname), name, sizeof name);
@@ -210,4 +217,6 @@ void cg_emit_prelude(cg_buf *b, const char *progname, unsigned need) {
     if (need & CG_NEED_MUL) cg_put(b, prelude_mul);
     if (need & CG_NEED_MOVE) cg_put(b, prelude_move);
     if (need & CG_NEED_ARG) cg_put(b, prelude_arg);
+    if (need & CG_NEED_CN8) cg_put(b, prelude_cn8);
+    if (need & CG_NEED_CN4) cg_put(b, prelude_cn4);
 }

@@ -41,7 +41,8 @@ size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) __attribute__((for
 /* Optional prelude functions, emitted only when used (so the unit also compiles
  * cleanly with a warning-happy C compiler). */
 enum { CG_USES_S = 1, CG_USES_A = 2, CG_USES_K = 4 };
-enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_NEED_ARG = 16 };
+enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_NEED_ARG = 16,
+       CG_NEED_CN8 = 32, CG_NEED_CN4 = 64 };
 
 /* At most this many PKD registers per program (each costs a test at every
  * spill-all point: calls, returns, exceptions). */
@@ -258,6 +259,10 @@ void cg_regs_decl(cg_ctx *c, cg_buf *out);
  * instruction other than CALLX and SVC (its parameter operands). */
 int cg_locs_choose(cg_ctx *c);
 int cg_loc_of(const cg_ctx *c, uint32_t obj);
+/* For FLT local k: the prelude function ("cn8", "cn4") that makes a NaN in it
+ * the canonical one and returns its address (marked as needed); NULL for other
+ * locals. */
+const char *cg_loc_flt_cn(cg_ctx *c, unsigned k);
 /* The locals (bit k: R<k>) of the areas in which (CG_LOC_*), and those the
  * operands of in name. */
 uint32_t cg_locs_mask(const cg_ctx *c, unsigned which);

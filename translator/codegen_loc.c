@@ -31,6 +31,13 @@
  *     written first and the instruction's STATIC operands resolved to storage;
  *     when it has a receiver (none of those also branches: opcodes.def), STATIC
  *     locals read back after it.
+ * A FLT local may hold any NaN between those points: the fast paths store
+ * binary64 results into it as they come (canonicalising costs a test and a
+ * branch per operation) and read it only as a value, where all NaNs behave
+ * alike (§4: unordered, never converted to an integer or decimal). Its bytes are
+ * seen only through its address, which cg_resolve gives as cn8(&R<k>) /
+ * cn4(&R<k>) (the NaN made canonical first), and when written to storage; so
+ * every byte anyone sees is the canonical NaN, as in the interpreter.
  * Nothing else reaches program storage: space pointers never designate it (§5)
  * and an operand's bytes lie inside its object (§3.1 checks), so inside the
  * local's 8 bytes. Every object starts as its storage holds it: the locals are
@@ -148,6 +155,13 @@ uint32_t cg_locs_live_named(const cg_ctx *c, const mi_insn *in) {
     return m;
 }
 
+const char *cg_loc_flt_cn(cg_ctx *c, unsigned k) {
+    const mi_type *t = &c->t->objs[c->loc_obj[k]].type;
+    if (t->kind != MI_T_FLT) return NULL;
+    c->need |= t->size == 8 ? CG_NEED_CN8 : CG_NEED_CN4;
+    return t->size == 8 ? "cn8" : "cn4";
+}
+
 /* One statement per local in mask: storage := local (store) or local := storage.
  * A byte copy, so it is right whatever the host's byte order. */
 static void copy_locs(cg_ctx *c, cg_buf *b, uint32_t mask, int store) {
@@ -158,7 +172,9 @@ static void copy_locs(cg_ctx *c, cg_buf *b, uint32_t mask, int store) {
         char mem[48];
         cg_snprintf(mem, sizeof mem, "(%s+%llu)", c->l.objs[o].area == MI_AREA_STATIC ? "S" : "A",
                     (unsigned long long)c->l.objs[o].offset);
-        if (store) cg_printf(b, "*(%s*)%s = *(%s*)((u8*)&R%u);\n", ty, mem, ty, k);
+        const char *cn = cg_loc_flt_cn(c, k);
+        if (store && cn != NULL) cg_printf(b, "*(%s*)%s = *(%s*)%s(&R%u);\n", ty, mem, ty, cn, k);
+        else if (store) cg_printf(b, "*(%s*)%s = *(%s*)((u8*)&R%u);\n", ty, mem, ty, k);
         else cg_printf(b, "*(%s*)((u8*)&R%u) = *(%s*)%s;\n", ty, k, ty, mem);
     }
 }

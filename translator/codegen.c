@@ -274,7 +274,7 @@ static void ck_va(cg_ctx *c, const char *fmt, va_list ap) {
     char call[1024];
     size_t k = cg_vfmt(call, sizeof call, fmt, ap);
     if (k >= sizeof call) {
-        c->body.oom = 1; /* cannot happen: operands are short */
+        c->internal = "a helper call longer than its buffer"; /* cannot happen: operands are short */
         return;
     }
     cg_printf(&c->body, "if ((ex = %s) != 0) {pc=%u;goto raise_;}\n", call, c->k);
@@ -309,22 +309,24 @@ const char *cg_sc(unsigned size) {
 
 /* The C name of an area base for a non-BASED object layout. */
 /* buf: at least 16 bytes */
-static void area_name(cg_ctx *c, const mi_objlayout *ol, char *buf) {
+/* The C name of ol's area into buf; returns its CG_AREA_* (0 for a parameter). */
+static uint8_t area_name(cg_ctx *c, const mi_objlayout *ol, char *buf) {
     switch (ol->area) {
-    case MI_AREA_STATIC: c->uses |= CG_USES_S; memcpy(buf, "S", 2); break;
-    case MI_AREA_AUTO: c->uses |= CG_USES_A; memcpy(buf, "A", 2); break;
+    case MI_AREA_STATIC: c->uses |= CG_USES_S; memcpy(buf, "S", 2); return CG_AREA_S;
+    case MI_AREA_AUTO: c->uses |= CG_USES_A; memcpy(buf, "A", 2); return CG_AREA_A;
     case MI_AREA_PARM:
         if (ol->root < c->l.nparms) c->parm_used[ol->root] = 1;
         put_pu(buf, "P", ol->root);
-        break;
-    default: c->uses |= CG_USES_K; memcpy(buf, "K", 2); break;
+        return 0;
+    default: c->uses |= CG_USES_K; memcpy(buf, "K", 2); return CG_AREA_K;
     }
 }
 
 /* Locates object obj: *area (a C name) + *off is its first byte. In a space the
  * whole BASED root is checked (§5: position + root size <= current size), its
- * address going to pvar. */
-static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t an, uint64_t *off) {
+ * address going to pvar. Returns the CG_AREA_* of *area, 0 when it is none of
+ * S, A and K (a local, a parameter, a space). */
+static uint8_t locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t an, uint64_t *off) {
     const mi_objlayout *ol = &c->l.objs[obj];
     int k = cg_loc_of(c, obj);
     if (k >= 0) { /* its bytes are a C local's (codegen_loc.c) */
@@ -332,13 +334,10 @@ static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t
         if (cn != NULL) cg_snprintf(area, an, "%s(&R%d)", cn, k);
         else cg_snprintf(area, an, "((u8*)&R%d)", k);
         *off = 0;
-        return;
+        return 0;
     }
     *off = ol->offset;
-    if (ol->area != MI_AREA_BASED) {
-        area_name(c, ol, area);
-        return;
-    }
+    if (ol->area != MI_AREA_BASED) return area_name(c, ol, area);
     const mi_objlayout *pl = &c->l.objs[ol->root];
     char parea[16];
     area_name(c, pl, parea);
@@ -352,6 +351,7 @@ static void locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, size_t
               so + offsetof(mi_spcptr, off), ol->root_size, offsetof(mi_space, size),
               cg_r(c, MI_EXC_MCH0601), pvar, offsetof(mi_space, bytes));
     cg_snprintf(area, an, "%s", pvar);
+    return 0;
 }
 
 static int64_t const_int(const mi_template *t, uint32_t k, int *ok) {
@@ -441,12 +441,10 @@ void cg_resolve(cg_ctx *c, uint32_t i, unsigned slot, cg_opnd *o) {
     uint64_t off;
     o->type = ob->type;
     put_pu(pvar, "p", slot);
-    locate(c, op->ref, pvar, area, sizeof area, &off);
+    uint8_t darea = locate(c, op->ref, pvar, area, sizeof area, &off);
     o->len_known = 1;
     o->lenv = ob->type.kind == MI_T_CHAR ? ob->type.len : 0;
     put_pu(o->len, "", o->lenv);
-    uint8_t darea = area[1] != '\0' ? 0 : area[0] == 'S' ? CG_AREA_S : area[0] == 'A' ? CG_AREA_A
-                                                           : area[0] == 'K' ? CG_AREA_K : 0;
     int lk = cg_loc_of(c, op->ref);
     if (op->kind == MI_O_OBJ) {
         o->dim = ob->dim;
@@ -1058,7 +1056,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     else
         cg_c_string(name, strlen(name), file, sizeof file);
 
-    for (uint32_t k = 0; k < t->ninsns && !c.body.oom; k++) {
+    for (uint32_t k = 0; k < t->ninsns && !c.body.oom && c.internal == NULL; k++) {
         emit_insn(&c, k, file);
         if (c.body.n > MI_TRANSLATE_MAX_C) {
             cg_free(&c);
@@ -1134,7 +1132,12 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     cg_locs_decl(&c, &out);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");
     int oom = out.oom || c.body.oom || c.decl.oom;
+    const char *internal = c.internal;
     cg_free(&c);
+    if (internal != NULL) {
+        cg_buf_free(&out);
+        return mi_diag_set(d, MI_E_INTERNAL, "translator error in %s: %s", name, internal);
+    }
     if (oom) {
         cg_buf_free(&out);
         return mi_diag_set(d, MI_E_NOMEM, "out of memory translating %s", name);

@@ -691,7 +691,7 @@ int cg_emit_dec_arith(cg_ctx *c, const mi_insn *in, const cg_opnd *o) {
     int rk = reg_of(c, &c->t->opnds[in->first]), sk = shadow_of(c, &c->t->opnds[in->first]);
     /* cannot happen (dec_opens is dec_load's test); if it did, failing the translation
      * is better than C whose opened blocks are never closed */
-    if (sure && open != 0) c->body.oom = 1;
+    if (sure && open != 0) c->internal = "a sure packed store opened a block";
     if (rk >= 0 && down == 0) {
         /* into the register only: the digit limit, unless the bound is below it */
         if (sure)

@@ -116,6 +116,8 @@ typedef struct cg_ctx {
     int loc_parm;
     int dc_done;           /* the current instruction updated dcache itself */
     int named;             /* a #line has given the file name */
+    const char *internal;  /* set: an inconsistency in the generator itself (what);
+                              the translation fails with MI_E_INTERNAL */
     char rbuf[4][48];      /* cg_r's results */
     unsigned nrbuf;
 } cg_ctx;

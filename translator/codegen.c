@@ -307,9 +307,8 @@ const char *cg_sc(unsigned size) {
 
 /* ---- operand resolution (§3.1) ---------------------------------------------- */
 
-/* The C name of an area base for a non-BASED object layout. */
-/* buf: at least 16 bytes */
-/* The C name of ol's area into buf; returns its CG_AREA_* (0 for a parameter). */
+/* The C name of the area base of a non-BASED object layout into buf (at least 16
+ * bytes); returns its CG_AREA_* (0 for a parameter). */
 static uint8_t area_name(cg_ctx *c, const mi_objlayout *ol, char *buf) {
     switch (ol->area) {
     case MI_AREA_STATIC: c->uses |= CG_USES_S; memcpy(buf, "S", 2); return CG_AREA_S;

@@ -54,6 +54,19 @@ static inline void fmt_run(char *out, size_t n, size_t *len, const char *s, size
     *len += k;
 }
 
+/* The digits of v in base (8, 10 or 16; upper-case) at p, most significant
+ * first; returns their number (at most 22). */
+static size_t put_digits(char *p, unsigned long long v, unsigned base) {
+    char dig[24];
+    size_t nd = 0;
+    do {
+        dig[nd++] = "0123456789ABCDEF"[v % base];
+        v /= base;
+    } while (v != 0);
+    for (size_t i = 0; i < nd; i++) p[i] = dig[nd - 1 - i];
+    return nd;
+}
+
 size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
     size_t len = 0;
 #define OUT(ch)                                                                          \
@@ -111,15 +124,11 @@ size_t cg_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
             continue;
         }
         char dig[24];
-        int nd = 0;
-        do {
-            dig[nd++] = "0123456789ABCDEF"[v % base];
-            v /= base;
-        } while (v != 0);
+        int nd = (int)put_digits(dig, v, base);
         if (neg) OUT('-');
         else if (plus) OUT('+');
         for (int k = nd + (neg || plus); k < width; k++) OUT(zero ? '0' : ' ');
-        while (nd > 0) OUT(dig[--nd]);
+        fmt_run(out, n, &len, dig, (size_t)nd);
     }
 #undef OUT
     if (n > 0) out[len < n ? len : n - 1] = '\0';
@@ -134,19 +143,10 @@ size_t cg_snprintf(char *out, size_t n, const char *fmt, ...) {
     return k;
 }
 
-/* The hot, fixed shapes of operand text built directly (cg_vfmt's format walk
- * and va_list were most of the generator's time in cg_resolve): the decimal
- * digits of v at p, returning their number (at most 20). */
-static size_t put_u(char *p, unsigned long long v) {
-    char dig[20];
-    size_t nd = 0;
-    do {
-        dig[nd++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < nd; i++) p[i] = dig[nd - 1 - i];
-    return nd;
-}
+/* The hot, fixed shapes of operand text are built directly (cg_vfmt's format
+ * walk and va_list were most of the generator's time in cg_resolve): the
+ * decimal digits of v at p, returning their number (at most 20). */
+static size_t put_u(char *p, unsigned long long v) { return put_digits(p, v, 10); }
 
 /* buf := prefix followed by v's digits and a NUL (callers size buf for their
  * prefix and the digits of a uint32_t: at most 10). */

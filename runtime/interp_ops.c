@@ -208,11 +208,12 @@ int mi_interp_generic(mi_invocation *inv, const dinsn *ip, uint32_t insn, uint32
 
 int mi_interp_exec_one(mi_invocation *inv, uint32_t insn) {
     mi_program *p = inv->prog;
-    if (p->icode == NULL && mi_interp_prepare(p, NULL) != MI_OK) return MI_EXC_MIE0008;
+    if (p->icode == NULL && mi_interp_prepare_generic(p, NULL) != MI_OK) return MI_EXC_MIE0008;
     const mi_icode *ic = p->icode;
     if (insn >= ic->ninsns) return MI_EXC_MIE0004; /* generated code never asks */
     /* the decoder keeps every instruction's generic operands in ic->ops, also
-     * where it chose a fast handler (whose union member replaced u.ops) */
+     * where it chose a fast handler (whose union member replaced u.ops) when the
+     * icode is the full one */
     const mi_insn *in = &p->tmpl->insns[insn];
     const dinsn *d = &ic->code[insn];
     dinsn g = {.h = MI_H_GENERIC, .op = d->op, .cond = d->cond, .round = d->round, .nops = d->nops};

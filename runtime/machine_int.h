@@ -87,6 +87,9 @@ struct mi_runctx {
 /* Interpreter entry points (interp.c, interp_decode.c). */
 int mi_interp_exec(mi_invocation *inv);             /* MI_RUN_* */
 mi_status mi_interp_prepare(mi_program *p, mi_diag *d); /* builds p->icode */
+/* Builds p->icode with every instruction GENERIC, for mi_interp_exec_one only
+ * (native programs: the interpreter's loop never runs them). */
+mi_status mi_interp_prepare_generic(mi_program *p, mi_diag *d);
 void mi_interp_free(void *icode);
 /* Executes instruction insn (0-based) of inv's program by the interpreter's
  * generic body (interp_ops.c): native code calls it (rt->exec) for instructions

@@ -7,8 +7,9 @@
  * pointer may change the bytes. Up to CG_NLOC scalars of STATIC or AUTO storage
  * that no other object overlaps (no DEFINED on them, none under them), of type
  * BIN or UBIN (1, 2, 4, 8 bytes) or FLT, named by at least CG_LOC_MIN_USES
- * operands, live instead in the bytes of a C local R<k> of the object's C type: cg_resolve gives
- * their operands the address ((u8*)&R<k>), so every fast path, index and helper
+ * operands (one in a loop counting more: loop_weights), live instead in the
+ * bytes of a C local R<k> of the object's C type: cg_resolve gives their
+ * operands the address ((u8*)&R<k>), so every fast path, index and helper
  * call works on the local's bytes unchanged (tcc then addresses them as one
  * rbp-relative operand). The local is the object's value everywhere in the
  * function; the bytes in storage are made equal to it where something other
@@ -43,6 +44,7 @@
  * local's 8 bytes. Every object starts as its storage holds it: the locals are
  * read from storage at entry. */
 #include <stdlib.h>
+#include <string.h>
 #include "codegen_int.h"
 
 /* Below this many naming operands a local is taken to cost more (a load at entry,
@@ -69,7 +71,38 @@ static void each_named(const cg_ctx *c, const mi_insn *in, void (*fn)(uint32_t o
     }
 }
 
-static void count_use(uint32_t obj, void *ctx) { ((uint32_t *)ctx)[obj]++; }
+typedef struct use_ctx {
+    uint32_t *uses;
+    uint32_t weight;
+} use_ctx;
+
+static void count_use(uint32_t obj, void *ctx) {
+    use_ctx *u = ctx;
+    u->uses[obj] = u->uses[obj] > UINT32_MAX - u->weight ? UINT32_MAX : u->uses[obj] + u->weight;
+}
+
+/* Each instruction's weight: 4 to the power of the number of backward branches
+ * whose range [target, branch] holds it (at most 4^4), so that an object named
+ * once in an inner loop outranks one named twice outside (mandel's cr and ci:
+ * named twice, read in the innermost loop). depth: ninsns + 1 entries of
+ * scratch. */
+static void loop_weights(const mi_template *t, int32_t *depth) {
+    memset(depth, 0, ((size_t)t->ninsns + 1) * sizeof *depth);
+    for (uint32_t j = 0; j < t->ninsns; j++) {
+        const mi_insn *in = &t->insns[j];
+        for (uint32_t i = 0; i < in->nopnds; i++) {
+            const mi_operand *op = &t->opnds[in->first + i];
+            if (op->kind != MI_O_LABEL || op->ref > j) continue;
+            depth[op->ref]++;
+            depth[j + 1]--;
+        }
+    }
+    int32_t d = 0;
+    for (uint32_t k = 0; k < t->ninsns; k++) {
+        d += depth[k];
+        depth[k] = d;
+    }
+}
 
 int cg_locs_choose(cg_ctx *c) {
     const mi_template *t = c->t;
@@ -78,12 +111,18 @@ int cg_locs_choose(cg_ctx *c) {
     if (nobj == 0 || c->isolated == NULL) return 0;
     uint32_t *uses = calloc(nobj, sizeof *uses);
     cg_cand *cand = malloc(nobj * sizeof *cand);
+    int32_t *depth = malloc(((size_t)t->ninsns + 1) * sizeof *depth);
     c->loc = calloc(nobj, 1);
-    if (uses == NULL || cand == NULL || c->loc == NULL) {
-        free(uses), free(cand);
+    if (uses == NULL || cand == NULL || depth == NULL || c->loc == NULL) {
+        free(uses), free(cand), free(depth);
         return MI_E_NOMEM;
     }
-    for (uint32_t k = 0; k < t->ninsns; k++) each_named(c, &t->insns[k], count_use, uses);
+    loop_weights(t, depth);
+    for (uint32_t k = 0; k < t->ninsns; k++) {
+        use_ctx u = {uses, 1u << (2 * (depth[k] < 4 ? depth[k] : 4))};
+        each_named(c, &t->insns[k], count_use, &u);
+    }
+    free(depth);
     uint32_t nc = 0;
     for (uint32_t o = 0; o < nobj; o++)
         if (c->isolated[o] && t->objs[o].dim == 0 && loc_type(&t->objs[o].type) && uses[o] >= CG_LOC_MIN_USES)

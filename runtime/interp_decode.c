@@ -7,7 +7,9 @@ typedef struct dctx {
     const mi_template *t;
     const mi_layout *l;
     uint32_t ncalls;      /* call plans used in mi_icode.calls */
-    int generic_only;     /* operands only (mi_icode.generic_only) */
+    int generic_only;     /* operands only: every instruction GENERIC (no fast
+                             handlers, branches or call plans), for
+                             mi_interp_exec_one; the interpreter's loop cannot run it */
 } dctx;
 
 uint8_t mi_interp_fast_type(const mi_type *t) {
@@ -431,7 +433,6 @@ static mi_status prepare(mi_program *p, int generic_only, mi_diag *d) {
         }
     }
     ic->code[t->ninsns].h = MI_H_END;
-    ic->generic_only = generic_only;
     p->icode = ic;
     return MI_OK;
 }

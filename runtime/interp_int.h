@@ -117,9 +117,6 @@ typedef struct mi_icode {
     dinsn *code;          /* ninsns + 1 entries; code[ninsns] is END */
     dop *ops;             /* storage of every generic operand */
     mi_callplan *calls;   /* storage of every call plan */
-    int generic_only;     /* built for mi_interp_exec_one: every instruction GENERIC
-                             (no fast handlers, branches or call plans), which the
-                             interpreter's loop cannot run */
 } mi_icode;
 
 /* interp_ops.c: executes a GENERIC instruction. Returns 0 / mi_exc / MI_X_*

@@ -83,7 +83,7 @@ static int flt_value(cg_ctx *c, const cg_opnd *o, char *buf, size_t n) {
  * is IEEE's NaN test (tcc and gcc compile it with the parity flag). A FLT local
  * takes the value as it comes: its bytes are made canonical where they are seen
  * (codegen_loc.c), which saves the test on the path of every operation (tcc: 6
- * of the 9 host instructions of a mandel multiply, measured). */
+ * of the 9 host instructions of a mandel multiply, counted in its output). */
 static void flt_store(cg_ctx *c, const cg_opnd *r, const char *val) {
     char lu[112], lf[112];
     if (r->loc != 0 && r->kind == MI_O_OBJ) { /* the local of this FLT object */

@@ -126,9 +126,40 @@ int mi_interp_fast_arith(mi_op op, int round, const mi_type *rt, uint8_t *r,
 
 /* ---- the loop ------------------------------------------------------------- */
 
+/* An interpreted invocation that the loop entered itself, without a host call: a
+ * CALLX through a call plan whose callee is interpreted. Its record and what the
+ * return needs sit at the end of the callee's AUTO stack block (mc_callx_bind's
+ * `extra` bytes), so they are released with the rest of its storage. The loop then
+ * costs no host frame per MI invocation: no prologue, no callee-saved registers
+ * saved around a nested mi_interp_exec. */
+typedef struct ni_frame {
+    mi_invocation inv;   /* first member: an entered invocation's record is its frame */
+    mi_achunk *chunk;    /* the AUTO stack's top before the call (mc_end) */
+    size_t top;
+    const dinsn *code;   /* the caller's code and next instruction */
+    const dinsn *ret;
+} ni_frame;
+#define NI_BYTES ((sizeof(ni_frame) + 15u) & ~(uint64_t)15u)
+
+/* The entered invocation inv ends: its storage released (mc_end, as mc_run would),
+ * the loop back in its caller at the instruction after the CALLX. The frame is read
+ * before the release, which frees (and under ASan poisons) it. */
+#define NI_LEAVE()                                                                       \
+    do {                                                                                 \
+        const ni_frame *nf_ = (const ni_frame *)(const void *)inv;                       \
+        mi_invocation *caller_ = inv->caller;                                            \
+        code = nf_->code;                                                                \
+        pc = nf_->ret;                                                                   \
+        mc_end(inv->run, inv->prog, nf_->chunk, nf_->top);                               \
+        inv = caller_;                                                                   \
+        base = inv->base;                                                                \
+    } while (0)
+
+
 int mi_interp_exec(mi_invocation *inv) {
-    const mi_icode *ic = inv->prog->icode;
-    const dinsn *const code = ic->code;
+    /* inv is the current invocation: entry, or one the loop entered (ni_frame) */
+    mi_invocation *const entry = inv;
+    const dinsn *code = ((const mi_icode *)inv->prog->icode)->code;
     const dinsn *pc = code, *ip;
     uint8_t *const *base = inv->base;
     int rc;
@@ -150,7 +181,11 @@ int mi_interp_exec(mi_invocation *inv) {
             if (jump != MI_NONE) pc = code + jump;
             vmbreak;
         }
-        vmcase(END) vmcase(RTX) return MI_RUN_RETURN;
+        vmcase(END) vmcase(RTX) {
+            if (inv == entry) return MI_RUN_RETURN;
+            NI_LEAVE();
+            vmbreak;
+        }
         vmcase(NOP) vmbreak;
         vmcase(B) {
             pc = code + ip->target;
@@ -318,10 +353,26 @@ int mi_interp_exec(mi_invocation *inv) {
         FCMP(F_CMPN_DI, FGET_D(ip->u.f[0]), f_dbl((uint64_t)ip->u.f[1].imm))
 
         vmcase(CALLX) {
-            /* the machine's call sequence inline (machine_call.h): an interpreted
-             * callee runs in a nested mi_interp_exec called from here */
-            rc = mc_callx_plan(inv, ip->u.call);
-            if (rc != 0) goto raise;
+            /* the machine's call sequence inline (machine_call.h); an interpreted
+             * callee is entered by this loop (ni_frame), a native one called */
+            mi_callplan *c = ip->u.call;
+            mi_program *p;
+            mc_frame f;
+            if ((rc = mc_callx_bind(inv, c, NI_BYTES, &p, &f)) != 0) goto raise;
+            ni_frame *nf = (ni_frame *)(void *)(f.copies + c->constbytes);
+            if (p->native != NULL) {
+                if ((rc = mc_run(inv->run, inv, p, &f, &nf->inv)) != 0) goto raise;
+                vmbreak;
+            }
+            nf->chunk = f.chunk;
+            nf->top = f.top;
+            nf->code = code;
+            nf->ret = pc;
+            mc_begin(inv->run, inv, p, &f, &nf->inv);
+            inv = &nf->inv;
+            base = f.base;
+            code = ((const mi_icode *)p->icode)->code;
+            pc = code;
             vmbreak;
         }
 #ifdef MI_INTERP_SWITCH
@@ -332,10 +383,23 @@ int mi_interp_exec(mi_invocation *inv) {
         continue;
 
     raise: /* rc: an mi_exc, MI_X_PERCOLATE or MI_X_EXIT */
-        if (rc == MI_X_EXIT) return MI_RUN_EXIT;
+        if (rc == MI_X_EXIT) {
+            /* the run is over: every entered invocation ends, as each nested
+             * mc_run would have ended it */
+            while (inv != entry) NI_LEAVE();
+            return MI_RUN_EXIT;
+        }
         {
             int32_t h = mi_machine_raise(inv, (uint32_t)(ip - code), rc > 0 ? (mi_exc)rc : MI_EXC_NONE);
-            if (h < 0) return MI_RUN_EXC;
+            if (h < 0) {
+                if (inv == entry) return MI_RUN_EXC;
+                /* unhandled in an entered invocation: it ends and the exception
+                 * percolates to its caller, raised at the caller's CALLX */
+                NI_LEAVE();
+                ip = pc - 1;
+                rc = MI_X_PERCOLATE;
+                goto raise;
+            }
             pc = code + h;
         }
     }

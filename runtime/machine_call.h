@@ -3,8 +3,9 @@
  *
  * It is a header of inline functions so that the interpreter's CALLX handler runs
  * the whole sequence inside mi_interp_exec: an interpreted program calling an
- * interpreted program then costs one host C frame per MI invocation (the callee's
- * mi_interp_exec) instead of two, and no call into the machine on the way. There is
+ * interpreted program is entered by the same loop (mc_callx_bind, mc_begin, and
+ * mc_end at its return), without a host call or a host frame, and with no call
+ * into the machine on the way. There is
  * still one definition of the sequence — mi_machine_callxp (machine.c, used by
  * translated code through rt->callxp) is the same inline body — so the checks and
  * exceptions, and their order, are the same on every path. Slow paths (a program's
@@ -165,11 +166,11 @@ static inline __attribute__((always_inline)) int mc_enter(mi_runctx *run, mi_inv
     return 0;
 }
 
-/* Executes the invocation whose storage f holds (arguments bound) with record inv,
- * then releases the storage. int convention of mi_machine_callx. */
-static inline __attribute__((always_inline)) int mc_run(mi_runctx *run, mi_invocation *caller,
-                                                       mi_program *p, const mc_frame *f,
-                                                       mi_invocation *inv) {
+/* Fills invocation record inv for the call whose storage f holds (arguments bound)
+ * and charges its AUTO storage: the invocation is live from here on. */
+static inline __attribute__((always_inline)) void mc_begin(mi_runctx *run, mi_invocation *caller,
+                                                          mi_program *p, const mc_frame *f,
+                                                          mi_invocation *inv) {
     const mi_layout *l = &p->layout;
     /* every field but rstack, which is used only below rsp (no memset first: it
      * cost a call's worth of stores on top of these) */
@@ -188,9 +189,24 @@ static inline __attribute__((always_inline)) int mc_run(mi_runctx *run, mi_invoc
     inv->exc.prog = NULL;
     inv->exc.insn = MI_NONE;
     run->storage_used += l->auto_size;
+}
+
+/* The invocation of p begun with storage (chunk, top) has ended: its AUTO storage
+ * uncharged and released. */
+static inline __attribute__((always_inline)) void mc_end(mi_runctx *run, const mi_program *p,
+                                                        mi_achunk *chunk, size_t top) {
+    run->storage_used -= p->layout.auto_size;
+    mc_astack_release(run, chunk, top);
+}
+
+/* Executes the invocation whose storage f holds (arguments bound) with record inv,
+ * then releases the storage. int convention of mi_machine_callx. */
+static inline __attribute__((always_inline)) int mc_run(mi_runctx *run, mi_invocation *caller,
+                                                       mi_program *p, const mc_frame *f,
+                                                       mi_invocation *inv) {
+    mc_begin(run, caller, p, f, inv);
     int rc = p->native != NULL ? p->native(inv, &mi_rt) : mi_interp_exec(inv);
-    run->storage_used -= l->auto_size;
-    mc_astack_release(run, f->chunk, f->top);
+    mc_end(run, p, f->chunk, f->top);
     if (__builtin_expect(rc == MI_RUN_RETURN, 1)) return 0;
     switch (rc) {
     case MI_RUN_EXIT: return MI_X_EXIT;
@@ -199,9 +215,14 @@ static inline __attribute__((always_inline)) int mc_run(mi_runctx *run, mi_invoc
     }
 }
 
-/* CALLX through call plan c from invocation inv: the same int convention, checks and
- * exceptions, in the same order, as mi_machine_callx with the plan's operands. */
-static inline __attribute__((always_inline)) int mc_callx_plan(mi_invocation *inv, mi_callplan *c) {
+/* The first half of a CALLX through call plan c from invocation inv: the callee's
+ * checks, storage and arguments, in the order mi_machine_callx makes them, with
+ * `extra` bytes (a multiple of 16) more in the callee's block, at f->copies +
+ * c->constbytes. 0 with *callee and *f set (the caller then runs the invocation,
+ * mc_run or the interpreter's own loop), or an exception (nothing to release). */
+static inline __attribute__((always_inline)) int mc_callx_bind(mi_invocation *inv, mi_callplan *c,
+                                                              uint64_t extra, mi_program **callee,
+                                                              mc_frame *f) {
     mi_runctx *run = inv->run;
     uint8_t *const *cbase = inv->base;
     mi_program *p = ((const mi_sysptr *)(const void *)(cbase[c->sarea] + c->soff))->prog;
@@ -210,11 +231,9 @@ static inline __attribute__((always_inline)) int mc_callx_plan(mi_invocation *in
         if (!mi_machine_plan_match(p, c)) return MI_EXC_MCH0802;
         c->callee = p;
     }
-    mi_invocation callee;
-    mc_frame f;
-    int rc = mc_enter(run, inv, p, c->constbytes, &f);
+    int rc = mc_enter(run, inv, p, c->constbytes + extra, f);
     if (rc != 0) return rc;
-    uint8_t **fb = f.base + MI_AREA_PARM;
+    uint8_t **fb = f->base + MI_AREA_PARM;
     uint32_t nargs = c->nargs;
     if (c->nconst == 0) {
         /* the usual case: every argument by reference; up to two without a loop */
@@ -222,7 +241,7 @@ static inline __attribute__((always_inline)) int mc_callx_plan(mi_invocation *in
         if (nargs > 1) fb[1] = cbase[c->arg[1].area] + c->arg[1].off;
         for (uint32_t k = 2; k < nargs; k++) fb[k] = cbase[c->arg[k].area] + c->arg[k].off;
     } else {
-        uint8_t *copies = f.copies;
+        uint8_t *copies = f->copies;
         for (uint32_t k = 0; k < nargs; k++) {
             uint8_t *a = cbase[c->arg[k].area] + c->arg[k].off;
             uint32_t n = c->arg[k].cn;
@@ -235,7 +254,19 @@ static inline __attribute__((always_inline)) int mc_callx_plan(mi_invocation *in
             }
         }
     }
-    return mc_run(run, inv, p, &f, &callee);
+    *callee = p;
+    return 0;
+}
+
+/* CALLX through call plan c from invocation inv: the same int convention, checks and
+ * exceptions, in the same order, as mi_machine_callx with the plan's operands. */
+static inline __attribute__((always_inline)) int mc_callx_plan(mi_invocation *inv, mi_callplan *c) {
+    mi_invocation callee;
+    mi_program *p;
+    mc_frame f;
+    int rc = mc_callx_bind(inv, c, 0, &p, &f);
+    if (rc != 0) return rc;
+    return mc_run(inv->run, inv, p, &f, &callee);
 }
 
 #endif

@@ -304,6 +304,58 @@ static void test_depth_limit(void **state) {
                   2, "");
 }
 
+/* A program that calls itself until MIE0001 and prints the depth it reached; its
+ * CALLX passes a substring when `sub`, which gives the site no call plan (§9 is the
+ * same either way: only the host's share differs). */
+static const char deep_plan[] =
+    "DCL c CHAR(1) PARM\nDCL depth BIN(4) STATIC INIT(0)\nDCL self SYSPTR STATIC\nDCL t CHAR(8)\n"
+    "DCL buf CHAR(2) AUTO\n"
+    "        MONITOR MIE0001, call, call, full\n"
+    "        ADDN depth, depth, 1\n"
+    "        RSLVSP self, 'rec'\n"
+    "call:   CALLX self, c\n"
+    "        RTX\n"
+    "full:   CVTNC t, depth\n"
+    "        SVC 2, t\n";
+static const char deep_generic[] =
+    "DCL c CHAR(1) PARM\nDCL depth BIN(4) STATIC INIT(0)\nDCL self SYSPTR STATIC\nDCL t CHAR(8)\n"
+    "DCL buf CHAR(2) AUTO\n"
+    "        MONITOR MIE0001, call, call, full\n"
+    "        ADDN depth, depth, 1\n"
+    "        RSLVSP self, 'rec'\n"
+    "call:   CALLX self, buf(1:1)\n"
+    "        RTX\n"
+    "full:   CVTNC t, depth\n"
+    "        SVC 2, t\n";
+
+static long deep_run(const char *rec, uint32_t max_depth, size_t stack) {
+    const fx_prog lib[] = {{"rec", rec}, {NULL, NULL}};
+    mi_run_opts o;
+    mi_run_opts_init(&o);
+    o.max_depth = max_depth;
+    o.stack_size = stack;
+    fx_result r;
+    fx_run_opts("DCL s SYSPTR\n        RSLVSP s, 'rec'\n        CALLX s, 'x'\n", lib, NULL, &o, &r);
+    assert_int_equal(r.st, MI_OK);
+    long depth = strtol(r.out, NULL, 10);
+    fx_free(&r);
+    return depth;
+}
+
+static void test_host_stack_guard(void **state) {
+    (void)state;
+    /* interpreted calls through call plans are entered by the interpreter's loop and
+     * take no host stack: the depth limit is reached on a 2 MiB run stack (main is
+     * depth 1, so rec reaches 4999) */
+    assert_int_equal(deep_run(deep_plan, 5000, 2u << 20), 4999);
+    /* a call without a plan nests host frames: the guard raises MIE0001 (§9) well
+     * before a depth limit of 100000, instead of overflowing the host stack */
+    long d = deep_run(deep_generic, 100000, 2u << 20);
+    assert_true(d > 10 && d < 99999);
+    /* with the default 256 MiB stack the same program reaches the default limit */
+    assert_int_equal(deep_run(deep_generic, 0, 0), 999);
+}
+
 /* ---- monitors and percolation (§10) -------------------------------------- */
 
 #define EXC_DECL "DCL id CHAR(9)\nDCL d CHAR(10)\nDCL w BIN(4)\nDCL t CHAR(8)\nDCL line CHAR(40)\nDCL z BIN(1) INIT(0)\n"
@@ -688,6 +740,7 @@ int main(void) {
         cmocka_unit_test(test_callx_args),
         cmocka_unit_test(test_callx_mismatch),
         cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_host_stack_guard),
         cmocka_unit_test(test_monitor_matching),
         cmocka_unit_test(test_monitor_rstack),
         cmocka_unit_test(test_percolation),

@@ -342,6 +342,19 @@ static uint8_t locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, siz
     area_name(c, pl, parea);
     /* §5: the pointer is set and the whole root lies within the current size */
     unsigned long long so = pl->offset;
+    int pk = cg_pcache_of(c, ol->root);
+    if (pk >= 0) { /* the checks only when the cached base does not cover the root */
+        cg_printf(&c->body,
+                  "if (%u > V%d) {\n"
+                  "sp = *(u8**)(%s+%llu); if (sp == 0) %s\n"
+                  "bo = *(u64*)(%s+%llu); if (bo + %u > (u64)*(u32*)(sp+%zu)) %s\n"
+                  "B%d = *(u8**)(sp+%zu) + bo; V%d = (u64)*(u32*)(sp+%zu) - bo;\n}\n",
+                  ol->root_size, pk, parea, so + offsetof(mi_spcptr, space), cg_r(c, MI_EXC_MCH3601),
+                  parea, so + offsetof(mi_spcptr, off), ol->root_size, offsetof(mi_space, size),
+                  cg_r(c, MI_EXC_MCH0601), pk, offsetof(mi_space, bytes), pk, offsetof(mi_space, size));
+        cg_snprintf(area, an, "B%d", pk);
+        return 0;
+    }
     cg_printf(&c->body,
               "sp = *(u8**)(%s+%llu); if (sp == 0) %s\n"
               "bo = *(u64*)(%s+%llu); if (bo + %u > (u64)*(u32*)(sp+%zu)) %s\n"
@@ -964,6 +977,7 @@ static void emit_insn_body(cg_ctx *c, uint32_t k, const char *file) {
 static void emit_insn(cg_ctx *c, uint32_t k, const char *file) {
     c->dc_done = 0;
     emit_insn_body(c, k, file);
+    cg_pcache_after(c, &c->t->insns[k]);
     cg_locs_after(c);
     cg_dcache_after(c, &c->t->insns[k]);
 }
@@ -1043,6 +1057,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     }
     mark_targets(&c);
     cg_dcache_reset(&c);
+    cg_pcache_choose(&c);
     if (cg_regs_choose(&c) != 0 || cg_locs_choose(&c) != 0) {
         cg_free(&c);
         return mi_diag_set(d, MI_E_NOMEM, "out of memory translating %s", name);
@@ -1088,6 +1103,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     cg_regs_spill_all(&c); /* before a handler or the caller can see storage */
     cg_put(&c.body, "if (ex == -2) return 2;\nh = rt->raise(inv, pc, ex > 0 ? ex : 0);\n");
     if (c.has_sigexc) cg_put(&c.body, "handle_:\n");
+    cg_pcache_forget(&c); /* a handler may be entered from any instruction */
     int any = 0;
     for (uint32_t k = 0; k < t->ninsns; k++) {
         if (c.target[k] != 2) continue;
@@ -1128,6 +1144,7 @@ mi_status cg_translate_verified(const mi_template *t, const char *name, char **c
     if (c.nreg > 0) cg_printf(&out, "i64 rv[%u]; int rf[%u] = {0};\n", c.nreg, c.nreg);
     if (c.narr > 0)
         cg_printf(&out, "i64 av[%u]; u64 afw[%u] = {0}; u8 *af = (u8 *)afw;\n", c.nshadow, c.nshadow / 8);
+    cg_pcache_decl(&c, &out);
     cg_locs_decl(&c, &out);
     cg_put(&out, c.body.p != NULL ? c.body.p : "");
     int oom = out.oom || c.body.oom || c.decl.oom;

@@ -55,6 +55,9 @@ enum { CG_NEED_DIV = 1, CG_NEED_REM = 2, CG_NEED_MUL = 4, CG_NEED_MOVE = 8, CG_N
 /* Binary and float scalars kept in C locals R<k> (codegen_loc.c): at most this
  * many (a mask of them is a uint32_t). */
 #define CG_NLOC 16
+/* Space pointers whose checked base may be cached (codegen_spc.c): each costs a
+ * store at every CALLX and SETSPSZ, so few. */
+#define CG_NPC 8
 /* Which locals: those of STATIC objects, of AUTO objects, or both. */
 enum { CG_LOC_STATIC = 1, CG_LOC_AUTO = 2, CG_LOC_ALL = 3 };
 
@@ -112,6 +115,9 @@ typedef struct cg_ctx {
     uint8_t *loc;
     uint32_t nloc, loc_obj[CG_NLOC];
     unsigned loc_mem;
+    /* Space pointers whose checked base is kept in B<k>/V<k> (codegen_spc.c):
+     * pc_obj[k] is the pointer object. */
+    uint32_t npc, pc_obj[CG_NPC];
     int exec_form; /* whole-instruction helper calls as rt->exec (cg_ck_insn) */
     int loc_parm;
     int dc_done;           /* the current instruction updated dcache itself */
@@ -277,6 +283,15 @@ void cg_locs_load(cg_ctx *c, uint32_t mask);
 void cg_locs_decl(cg_ctx *c, cg_buf *out);
 void cg_locs_before(cg_ctx *c, const mi_insn *in);
 void cg_locs_after(cg_ctx *c);
+/* Checked space bases in C locals (codegen_spc.c): choose the pointers (before
+ * the body); the slot of pointer object ptr (-1: none); the declarations, into
+ * the unit's text; V<k> := 0 for every slot, and for those the instruction may
+ * have invalidated (after it), into the body. */
+void cg_pcache_choose(cg_ctx *c);
+int cg_pcache_of(const cg_ctx *c, uint32_t ptr);
+void cg_pcache_decl(const cg_ctx *c, cg_buf *out);
+void cg_pcache_forget(cg_ctx *c);
+void cg_pcache_after(cg_ctx *c, const mi_insn *in);
 /* CMPN (branch) and CMPNI (indicator). */
 void cg_emit_cmpn(cg_ctx *c, const mi_insn *in, const cg_opnd *ops);
 /* The C condition for compare result variable cv (-1, 0, 1, 2) under cond. */

@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include "mi_status.h"
 
-#define MI_TRANSLATOR_VERSION 12u /* 2: CALLX through call plans (rt->callxp); 3: packed decimal arithmetic inline; 4: PKD scalars in C locals; 5: shadowed PKD tables; 6: their elements written back lazily; 7: binary and float scalars in C locals; 8: no fallback for packed results that are always in range; 9: the exec form of large programs (rt->exec); 10: aligned scalars through typed area pointers; 11: those pointers in the exec form only; 12: FLT locals canonical where seen, constant additions checked on the source, int compares */
+#define MI_TRANSLATOR_VERSION 13u /* 2: CALLX through call plans (rt->callxp); 3: packed decimal arithmetic inline; 4: PKD scalars in C locals; 5: shadowed PKD tables; 6: their elements written back lazily; 7: binary and float scalars in C locals; 8: no fallback for packed results that are always in range; 9: the exec form of large programs (rt->exec); 10: aligned scalars through typed area pointers; 11: those pointers in the exec form only; 12: FLT locals canonical where seen, constant additions checked on the source, int compares; 13: checked space bases in C locals */
 #define MI_RT_ABI_VERSION 5u /* 2: rt->callxp (call plans for translated CALLX); 3: rt->pkdget/pkdput; 4: rt->pkdscale; 5: rt->exec */
 
 #define MI_HOST_TEXT_MAX 1024u /* mi_host_fingerprint_text always fits in this */

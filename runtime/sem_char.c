@@ -51,23 +51,44 @@ void mi_sem_cat(uint8_t *r, uint32_t rn, const uint8_t *a, uint32_t an,
     if (rn == 0) return; /* r may be NULL: not even r + 0 */
     uint32_t na = an < rn ? an : rn;
     uint32_t nb = bn < rn - na ? bn : rn - na;
-    int oa = overlaps(r, rn, a, na), ob = overlaps(r, rn, b, nb);
-    if (oa && ob) {
-        cat_both(r, na, a, nb, b);
-    } else if (ob) { /* write b's part first: a is untouched by it */
+    if (a == r) { /* appending (CAT r, r(1:n), b): a's part is in place already, and
+                   * writing b's part (memmove: b may overlap it) leaves it alone */
         move(r + na, b, nb);
-        move(r, a, na);
     } else {
-        move(r, a, na);
-        move(r + na, b, nb);
+        int oa = overlaps(r, rn, a, na), ob = overlaps(r, rn, b, nb);
+        if (oa && ob) {
+            cat_both(r, na, a, nb, b);
+        } else if (ob) { /* write b's part first: a is untouched by it */
+            move(r + na, b, nb);
+            move(r, a, na);
+        } else {
+            move(r, a, na);
+            move(r + na, b, nb);
+        }
     }
     fill(r + na + nb, 0x20, rn - na - nb);
 }
 
+/* Patterns up to this many bytes are found by memchr and a compare (mi_sem_scan). */
+#define SCAN_SHORT 8u
+
 int64_t mi_sem_scan(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn) {
     if (bn == 0) return 1;
     if (an < bn) return 0;
-    const uint8_t *hit = bn == 1 ? memchr(a, b[0], an) : memmem(a, an, b, bn);
+    if (bn <= SCAN_SHORT) {
+        /* memchr for the first byte, then the rest compared: for the short patterns
+         * programs scan for (a separator, "..") this is a fraction of memmem's cost
+         * (its setup dominates on short records), and at most SCAN_SHORT compares
+         * per byte of a keeps it linear */
+        const uint8_t *p = a, *last = a + (an - bn); /* the last possible start */
+        while ((p = memchr(p, b[0], (size_t)(last - p) + 1)) != NULL) {
+            if (bn == 1 || memcmp(p + 1, b + 1, bn - 1) == 0) return (int64_t)(p - a) + 1;
+            if (p == last) break;
+            p++;
+        }
+        return 0;
+    }
+    const uint8_t *hit = memmem(a, an, b, bn);
     return hit == NULL ? 0 : (int64_t)(hit - a) + 1;
 }
 

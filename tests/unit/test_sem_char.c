@@ -71,6 +71,27 @@ static void test_cat(void **state) {
     memcpy(r, "abcdef", 6);
     mi_sem_cat(r, 6, r, 3, r, 3);
     assert_memory_equal(r, "abcabc", 6);
+    /* appending (a is r itself): b from inside a's part, and b overlapping where it goes */
+    memcpy(r, "abcdefgh", 8);
+    mi_sem_cat(r, 8, r, 4, r + 1, 2);
+    assert_memory_equal(r, "abcdbc  ", 8);
+    memcpy(r, "abcdefgh", 8);
+    mi_sem_cat(r, 8, r, 2, r + 3, 4);
+    assert_memory_equal(r, "abdefg  ", 8);
+    memcpy(r, "abcdefgh", 8);
+    mi_sem_cat(r, 8, r, 3, U("XYZ"), 3);
+    assert_memory_equal(r, "abcXYZ  ", 8);
+}
+
+/* SCAN by definition (§6): the first 1-based position at which b's bytes occur in a. */
+static int64_t scan_naive(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn) {
+    if (bn == 0) return 1;
+    for (uint32_t i = 0; i + bn <= an; i++) {
+        uint32_t k = 0;
+        while (k < bn && a[i + k] == b[k]) k++;
+        if (k == bn) return (int64_t)i + 1;
+    }
+    return 0;
 }
 
 static void test_scan(void **state) {
@@ -83,6 +104,23 @@ static void test_scan(void **state) {
     assert_int_equal(mi_sem_scan(U(""), 0, U("a"), 1), 0);
     assert_int_equal(mi_sem_scan(U("a\0b\xFF"), 4, U("\xFF"), 1), 4);
     assert_int_equal(mi_sem_scan(U("aaab"), 4, U("aab"), 3), 2);
+    /* short patterns (memchr and compare) at the edges: last possible start, a partial
+     * match running off the end, the first byte everywhere */
+    assert_int_equal(mi_sem_scan(U("xxxab"), 5, U("ab"), 2), 4);
+    assert_int_equal(mi_sem_scan(U("xxxxa"), 5, U("ab"), 2), 0);
+    assert_int_equal(mi_sem_scan(U("ab"), 2, U("ab"), 2), 1);
+    assert_int_equal(mi_sem_scan(U("aaaaaaaaab"), 10, U("aab"), 3), 8);
+    assert_int_equal(mi_sem_scan(U("ID12;PARIS;4......."), 19, U(".."), 2), 13);
+    /* against the definition: random bytes from a 3-letter alphabet, patterns of 1 to 10
+     * bytes (both sides of the short-pattern limit), every length of a up to 40 */
+    uint32_t x = 12345;
+    uint8_t a[40], b[10];
+    for (int round = 0; round < 4000; round++) {
+        uint32_t an = (uint32_t)round % 41u, bn = 1u + (uint32_t)round % 10u;
+        for (uint32_t i = 0; i < an; i++) a[i] = (uint8_t)('a' + (x = x * 1103515245u + 12345u) % 3u);
+        for (uint32_t i = 0; i < bn; i++) b[i] = (uint8_t)('a' + (x = x * 1103515245u + 12345u) % 3u);
+        assert_int_equal(mi_sem_scan(a, an, b, bn), scan_naive(a, an, b, bn));
+    }
 }
 
 static void test_trimlen(void **state) {

@@ -342,18 +342,14 @@ static uint8_t locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, siz
     area_name(c, pl, parea);
     /* §5: the pointer is set and the whole root lies within the current size */
     unsigned long long so = pl->offset;
+    /* with a cached base (codegen_spc.c): the checks only when it does not cover
+     * the root, and they fill it */
     int pk = cg_pcache_of(c, ol->root);
-    if (pk >= 0) { /* the checks only when the cached base does not cover the root */
-        cg_printf(&c->body,
-                  "if (%u > V%d) {\n"
-                  "sp = *(u8**)(%s+%llu); if (sp == 0) %s\n"
-                  "bo = *(u64*)(%s+%llu); if (bo + %u > (u64)*(u32*)(sp+%zu)) %s\n"
-                  "B%d = *(u8**)(sp+%zu) + bo; V%d = (u64)*(u32*)(sp+%zu) - bo;\n}\n",
-                  ol->root_size, pk, parea, so + offsetof(mi_spcptr, space), cg_r(c, MI_EXC_MCH3601),
-                  parea, so + offsetof(mi_spcptr, off), ol->root_size, offsetof(mi_space, size),
-                  cg_r(c, MI_EXC_MCH0601), pk, offsetof(mi_space, bytes), pk, offsetof(mi_space, size));
-        cg_snprintf(area, an, "B%d", pk);
-        return 0;
+    char bvar[16];
+    if (pk >= 0) {
+        cg_printf(&c->body, "if (%u > V%d) {\n", ol->root_size, pk);
+        cg_snprintf(bvar, sizeof bvar, "B%d", pk);
+        pvar = bvar;
     }
     cg_printf(&c->body,
               "sp = *(u8**)(%s+%llu); if (sp == 0) %s\n"
@@ -362,6 +358,7 @@ static uint8_t locate(cg_ctx *c, uint32_t obj, const char *pvar, char *area, siz
               parea, so + offsetof(mi_spcptr, space), cg_r(c, MI_EXC_MCH3601), parea,
               so + offsetof(mi_spcptr, off), ol->root_size, offsetof(mi_space, size),
               cg_r(c, MI_EXC_MCH0601), pvar, offsetof(mi_space, bytes));
+    if (pk >= 0) cg_printf(&c->body, "V%d = (u64)*(u32*)(sp+%zu) - bo;\n}\n", pk, offsetof(mi_space, size));
     cg_snprintf(area, an, "%s", pvar);
     return 0;
 }

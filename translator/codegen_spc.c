@@ -30,7 +30,6 @@
  * or PARM, never DEFINED and never overlaid (§16 O3, O5), so no other operand
  * shares its bytes, and no space holds a pointer. The services (§11) take no
  * pointer operand. */
-#include <string.h>
 #include "codegen_int.h"
 
 void cg_pcache_choose(cg_ctx *c) {
